@@ -1,0 +1,16 @@
+#pragma once
+// EpsNetwork: the base of every score network. It maps the whole state and the
+// time to ε for the noisy block and knows nothing about SDEs (EDM's split of
+// architecture and parameterisation; eps_score_model.h adds −ε/ℓ_t).
+#include <torch/nn/module.h>
+
+namespace hold {
+
+class EpsNetwork : public torch::nn::Module {
+ public:
+  /// u: [N, K·C, ...] float32; t: [N] float32 forward times in [0, T].
+  /// Returns ε̂ for the last block: [N, C, ...].
+  virtual at::Tensor forward(const at::Tensor& u, const at::Tensor& t) = 0;
+};
+
+}  // namespace hold

@@ -1,0 +1,61 @@
+#pragma once
+// Training objectives (math.md §3): dsm and bcsm (hsm = CLD's name for bcsm
+// with S = {x}), weightings noise | likelihood. The objective turns a batch of
+// data into a perturbed state, the target ε (= z_K), and a loss.
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
+
+#include <string>
+#include <vector>
+
+#include "sde/mat.h"
+
+namespace hold {
+
+class LinearSde;
+
+struct ObjectiveConfig {
+  /// dsm | bcsm | hsm
+  std::string name = "bcsm";
+  /// bcsm: the blocks S given at t = 0, by name (x, v, a, or b<k> for k ≥ 3); x always.
+  std::vector<std::string> blocks = {"x"};
+  /// noise | likelihood
+  std::string weighting = "noise";
+  /// t ~ U(t_eps, T).
+  double t_eps = 1e-5;
+
+  /// Throws ConfigError naming "objective.<key>".
+  void validate(const LinearSde& sde) const;
+};
+
+/// One perturbed batch.
+struct PerturbedBatch {
+  at::Tensor u_t;     ///< [N, K·C, ...] in x0's dtype
+  at::Tensor t;       ///< [N] float64
+  at::Tensor target;  ///< z_K, [N, C, ...]: what ε_θ predicts
+  at::Tensor weight;  ///< [N] float32 loss weights (1 for `noise`)
+  at::Tensor ell;     ///< [N] float64 ℓ_t
+};
+
+class Objective {
+ public:
+  Objective(const LinearSde& sde, ObjectiveConfig config);
+
+  /// Σ₀ of this objective (used for ℓ_t by the score parameterisation).
+  const Mat& sigma0() const { return sigma0_; }
+  /// Draws t, the aux blocks (dsm) and z; builds u_t = μ_t + L_t z (math.md §3).
+  /// Draw order from gen: t, then aux blocks (dsm only), then z.
+  PerturbedBatch perturb(const at::Tensor& x0, at::Generator gen) const;
+  /// The same at given times t ([N] float64).
+  PerturbedBatch perturb_at(const at::Tensor& x0, const at::Tensor& t, at::Generator gen) const;
+  /// Mean over the batch of weight · ‖eps_pred − target‖² (summed over data dims).
+  at::Tensor loss(const at::Tensor& eps_pred, const PerturbedBatch& batch) const;
+
+ private:
+  const LinearSde& sde_;
+  ObjectiveConfig config_;
+  std::vector<int> given_;
+  Mat sigma0_;
+};
+
+}  // namespace hold

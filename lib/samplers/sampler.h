@@ -1,0 +1,88 @@
+#pragma once
+// The public sampler interface (math.md §4; style.md §5.2). One signature for
+// every method, dispatched by name through a registry:
+//   em   Euler–Maruyama on the reverse SDE
+//   lt   Lie–Trotter / Strang splitting (SSCS for CLD)
+//   pc   predictor–corrector (K = 1 only)
+//   ode  probability-flow ODE: rk45 (adaptive Dormand–Prince), euler, heun, rk4
+// Every run: draw the prior at T, walk the time grid, finish with the
+// denoising step (1 NFE) and return the x block.
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace hold {
+
+class LinearSde;
+class ScoreModel;
+
+enum class GridKind { kUniform, kQuadratic };
+
+struct SamplerOptions {
+  /// em | lt | pc | ode
+  std::string method = "lt";
+  /// Score evaluations allowed, the denoising step included (math.md §4).
+  int64_t nfe = 150;
+  /// Time grid: uniform or quadratic (small steps near the data).
+  GridKind grid = GridKind::kQuadratic;
+  /// Reverse time ends at t_s (then the denoising step to 0).
+  double t_s = 1e-3;
+  /// Finish with the denoising step (1 NFE).
+  bool denoise = true;
+  /// ode only: rk45 | euler | heun | rk4.
+  std::string ode_solver = "rk45";
+  /// rk45 tolerances (1e-3 is enough for sampling).
+  double atol = 1e-3;
+  double rtol = 1e-3;
+  /// pc corrector signal-to-noise ratio; ≤ 0: 0.16 for ve, 0.01 otherwise.
+  double snr = 0.0;
+  /// dtype of the state (float32; float64 for exact tests).
+  at::ScalarType dtype = at::kFloat;
+
+  /// Throws ConfigError naming "sample.<key>" for bad values or an impossible
+  /// combination with the SDE (pc with K ≥ 2, lt with ve/subvp, nfe too small).
+  void validate(const LinearSde& sde) const;
+};
+
+/// Passed to the callback after each step (and after the denoising step).
+struct StepInfo {
+  int64_t step;      ///< 1-based index of the completed step
+  int64_t n_steps;   ///< planned steps (adaptive: an estimate), denoising included
+  double t;          ///< forward time at the start of the step
+  double t_next;     ///< forward time reached
+  const at::Tensor& u;  ///< state after the step
+  int64_t nfe;       ///< score evaluations so far
+};
+using StepCallback = std::function<void(const StepInfo&)>;
+
+struct SampleResult {
+  at::Tensor x;        ///< the x block, [n, C, ...] (data space)
+  at::Tensor u;        ///< the final full state, [n, K·C, ...]
+  int64_t nfe = 0;     ///< score evaluations used (from CountingScoreModel)
+  int64_t steps = 0;   ///< grid steps taken (denoising excluded)
+};
+
+/// Decreasing forward times t_0 = T > … > t_N = t_s (N+1 values), math.md §4.
+std::vector<double> make_time_grid(GridKind kind, int64_t steps, double t_max, double t_s);
+
+/// Draws n samples whose x block has per-sample shape data_shape ({d} or {C,H,W}).
+/// Randomness: prior first, then the method's draws in step order, all from gen.
+SampleResult sample(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options,
+                    at::IntArrayRef data_shape, int64_t n, at::Generator gen,
+                    const StepCallback& callback = {});
+
+/// The same, starting from a given state u0 at forward time t_start (≤ T)
+/// instead of the prior at T (for tests that start from an exact marginal).
+SampleResult sample_from(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options,
+                         const at::Tensor& u0, double t_start, at::Generator gen,
+                         const StepCallback& callback = {});
+
+/// Names of the methods and ODE solvers, for messages and --help.
+std::vector<std::string> sampler_names();
+std::vector<std::string> ode_solver_names();
+
+}  // namespace hold
