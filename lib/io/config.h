@@ -5,6 +5,7 @@
 //   error: unknown key 'sde.bta', did you mean 'sde.beta'? (configs/x.yaml:4 sde.bta)
 // Config → options translation lives here, once (style.md §5.4).
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -71,16 +72,50 @@ struct RunConfig {
   std::string device = "cpu";
   /// Where the config came from (for messages).
   std::string source;
+  /// Where each key that was given came from: "sde.beta" → "configs/x.yaml:4 sde.beta"
+  /// or "--set sde.beta" (keys left at their default are absent).
+  std::map<std::string, std::string> origins;
+  /// Non-fatal findings of validation (e.g. the prior mismatch of math.md §2);
+  /// apps print them as warnings.
+  std::vector<std::string> warnings;
+
+  /// "<file>:<line> key" when the key was in the file, "--set key" or "--flag" when
+  /// it came from the command line, "<file> key" when it kept its default: the
+  /// <where> of an error message about that key, e.g.
+  ///   throw UsageError("... (" + config.where("sample.nfe") + ")");
+  std::string where(const std::string& key) const;
+  /// 1-based line of the key in the config file; 0 when it was not in the file.
+  int line_of(const std::string& key) const;
+};
+
+/// One key set from the command line by a dedicated flag of an app
+/// (e.g. {"sample.nfe", "20", "--nfe"}): the value is YAML (a scalar or a flow
+/// sequence) and gets the same checks as in the file; errors name `origin`.
+struct ConfigOverride {
+  std::string key;
+  std::string value;
+  std::string origin;
 };
 
 /// Parses and validates a YAML file; `overrides` are "key.path=value" strings
 /// (--set) applied before validation with the same checks. Throws ConfigError.
+/// The file must exist and parse; every error is a ConfigError "<what> (<where>)".
 RunConfig load_config(const std::string& path, const std::vector<std::string>& overrides = {});
 /// The same from YAML text (tests; embedded defaults). `source` names it in errors.
 RunConfig parse_config(const std::string& yaml_text, const std::string& source,
                        const std::vector<std::string>& overrides = {});
+/// The general forms: `flags` (dedicated app flags) are applied first, then the
+/// --set `overrides`, so an explicit --set wins.
+RunConfig load_config(const std::string& path, const std::vector<std::string>& overrides,
+                      const std::vector<ConfigOverride>& flags);
+RunConfig parse_config(const std::string& yaml_text, const std::string& source,
+                       const std::vector<std::string>& overrides,
+                       const std::vector<ConfigOverride>& flags);
 /// The resolved config as YAML (written to the work dir and into checkpoints);
 /// parse_config(to_yaml(c)) reproduces c.
 std::string to_yaml(const RunConfig& config);
+
+/// Every valid key path ("seed", "sde.beta", ...), in file order (docs, --help).
+const std::vector<std::string>& config_keys();
 
 }  // namespace hold

@@ -1,0 +1,56 @@
+#pragma once
+// Toy data sets for CPU-sized runs, behind one small interface. All draw from
+// the run's generator only and return float32 [n, d].
+//
+//   gmm        any axis-aligned Gaussian mixture (DataConfig::mixture), drawn by
+//              GaussianMixture::sample.
+//   gmm1d      the 1-D three-mode mixture of default_gmm1d_mixture() (unless
+//              the config gives another 1-D mixture).
+//   swissroll  the 2-D "multi swiss roll": five rolls centred at (0, 0),
+//              (0.8, 0.8), (0.8, −0.8), (−0.8, −0.8), (−0.8, 0.8), the roll
+//              picked uniformly. Each roll is the 2-D projection of
+//              scikit-learn's make_swiss_roll: t = 1.5π (1 + 2U), U ~ U(0, 1),
+//              point (t cos t, t sin t) + N(0, noise²) per coordinate, then the
+//              point is multiplied by `scale` and shifted by the roll's centre.
+//              With the defaults (noise 0.02, scale 0.01) t ≤ 4.5π gives a roll
+//              radius ≤ 0.1414 (+ noise 2e-4), so the rolls are well apart.
+//              Draw order from gen: roll indices [n], then U [n], then noise [n, 2].
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/gaussian_mixture.h"
+
+namespace hold {
+
+struct DataConfig;
+
+class ToyDataset {
+ public:
+  virtual ~ToyDataset() = default;
+  /// n i.i.d. samples, float32 [n, dim()] on the CPU.
+  virtual at::Tensor sample(int64_t n, at::Generator gen) const = 0;
+  /// Data dimension d.
+  virtual int64_t dim() const = 0;
+};
+
+/// The data set a validated config names (swissroll | gmm1d | gmm).
+/// Throws ConfigError for an unknown name (data.name).
+std::unique_ptr<ToyDataset> make_toy_dataset(const DataConfig& config);
+
+/// Names accepted by make_toy_dataset, for messages and --help.
+const std::vector<std::string>& toy_dataset_names();
+
+/// The default 1-D mixture of `gmm1d`: weights (.3, .4, .3), means (−0.6, 0, 0.6),
+/// stds (0.05, 0.12, 0.03).
+GaussianMixture default_gmm1d_mixture();
+
+/// Centres of the five swiss rolls, in the order of the roll index.
+const std::array<std::array<double, 2>, 5>& swissroll_centres();
+
+}  // namespace hold

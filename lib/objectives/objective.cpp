@@ -1,0 +1,184 @@
+#include "objectives/objective.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "core/error.h"
+#include "sde/blocks.h"
+#include "sde/linear_sde.h"
+
+namespace hold {
+namespace {
+
+const std::vector<std::string>& objective_names() {
+  static const std::vector<std::string> names{"dsm", "bcsm", "hsm"};
+  return names;
+}
+
+const std::vector<std::string>& weighting_names() {
+  static const std::vector<std::string> names{"noise", "likelihood"};
+  return names;
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+std::string fmt(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+/// Block index of a block name: x → 0, v → 1, a → 2, b<k> → k; −1 if not a name.
+int block_index(const std::string& name) {
+  if (name == "x") return 0;
+  if (name == "v") return 1;
+  if (name == "a") return 2;
+  if (name.size() >= 2 && name[0] == 'b' &&
+      std::all_of(name.begin() + 1, name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return name.size() > 3 ? kMaxBlocks : std::stoi(name.substr(1));
+  }
+  return -1;
+}
+
+bool is_dsm(const ObjectiveConfig& c) { return c.name == "dsm"; }
+
+/// The blocks given at t = 0: all for dsm, S for bcsm/hsm (sorted, x first).
+std::vector<int> given_blocks(const ObjectiveConfig& c, int num_blocks) {
+  std::vector<int> given;
+  if (is_dsm(c)) {
+    for (int k = 0; k < num_blocks; ++k) given.push_back(k);
+    return given;
+  }
+  for (const auto& name : c.blocks) given.push_back(block_index(name));
+  std::sort(given.begin(), given.end());
+  return given;
+}
+
+}  // namespace
+
+void ObjectiveConfig::validate(const LinearSde& sde) const {
+  const auto& names = objective_names();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    throw ConfigError("unknown objective '" + name + "', expected one of: " + join(names) +
+                      " (objective.name)");
+  }
+  const auto& weightings = weighting_names();
+  if (std::find(weightings.begin(), weightings.end(), weighting) == weightings.end()) {
+    throw ConfigError("unknown weighting '" + weighting + "', expected one of: " + join(weightings) +
+                      " (objective.weighting)");
+  }
+  if (!(t_eps > 0.0 && t_eps < sde.t_max())) {
+    throw ConfigError("t_eps must be in (0, T = " + fmt(sde.t_max()) + "), got " + fmt(t_eps) +
+                      " (objective.t_eps)");
+  }
+  if (is_dsm(*this)) return;  // dsm gives every block; `blocks` is not used
+  const int k = sde.num_blocks();
+  std::vector<int> seen;
+  for (const auto& b : blocks) {
+    const int i = block_index(b);
+    if (i < 0) {
+      throw ConfigError("unknown block '" + b + "', expected x, v, a or b<k> (objective.blocks)");
+    }
+    if (i >= k) {
+      throw ConfigError("block '" + b + "' does not exist: SDE '" + sde.name() + "' has " +
+                        std::to_string(k) + " block(s) (objective.blocks)");
+    }
+    if (std::find(seen.begin(), seen.end(), i) != seen.end()) {
+      throw ConfigError("block '" + b + "' is listed twice (objective.blocks)");
+    }
+    seen.push_back(i);
+  }
+  if (std::find(seen.begin(), seen.end(), 0) == seen.end()) {
+    throw ConfigError("the data block 'x' must be among the given blocks (objective.blocks)");
+  }
+}
+
+Objective::Objective(const LinearSde& sde, ObjectiveConfig config)
+    : sde_(sde), config_(std::move(config)) {
+  config_.validate(sde_);
+  given_ = given_blocks(config_, sde_.num_blocks());
+  sigma0_ = sde_.initial_cov(given_);
+}
+
+PerturbedBatch Objective::perturb(const at::Tensor& x0, at::Generator gen) const {
+  const int64_t n = x0.size(0);
+  const double t_eps = config_.t_eps;
+  auto t = at::rand({n}, gen, at::TensorOptions().dtype(at::kDouble));
+  t.mul_(sde_.t_max() - t_eps).add_(t_eps);
+  return perturb_at(x0, t, gen);
+}
+
+PerturbedBatch Objective::perturb_at(const at::Tensor& x0, const at::Tensor& t,
+                                     at::Generator gen) const {
+  const int64_t n = x0.size(0);
+  const int k = sde_.num_blocks();
+  TORCH_CHECK(t.dim() == 1 && t.size(0) == n, "Objective: t must be [N] with N = ", n);
+  const auto t_host = t.to(at::kCPU, at::kDouble).contiguous();
+  const double* tp = t_host.data_ptr<double>();
+
+  // Per-sample coefficients, computed on the host in float64 into one buffer
+  // each (no per-sample tensors): Φ(t_i), L_t(t_i), ℓ_t, the loss weight.
+  auto host = at::TensorOptions().dtype(at::kDouble);
+  auto phi = at::empty({n, k, k}, host);
+  auto factor = at::empty({n, k, k}, host);
+  auto ell = at::empty({n}, host);
+  auto weight = at::empty({n}, host);
+  double* phi_p = phi.data_ptr<double>();
+  double* factor_p = factor.data_ptr<double>();
+  double* ell_p = ell.data_ptr<double>();
+  double* weight_p = weight.data_ptr<double>();
+  const bool likelihood = config_.weighting == "likelihood";
+  for (int64_t s = 0; s < n; ++s) {
+    const double ts = tp[s];
+    const Kernel kern = sde_.kernel(ts);
+    const Mat l = sde_.marginal_factor(ts, sigma0_);
+    for (int i = 0; i < k; ++i)
+      for (int j = 0; j < k; ++j) {
+        phi_p[(s * k + i) * k + j] = kern.phi(i, j);
+        factor_p[(s * k + i) * k + j] = l(i, j);
+      }
+    const double ell_s = l(k - 1, k - 1);
+    ell_p[s] = ell_s;
+    weight_p[s] = likelihood ? sde_.g2(ts) / (ell_s * ell_s) : 1.0;
+  }
+
+  // m₀: x and the given aux blocks (drawn from N(0, εΣ∞_kk), then known);
+  // zeros where the block is marginalised (its variance is in Σ₀).
+  const auto opts = x0.options();
+  std::vector<at::Tensor> blocks{x0};
+  for (int b = 1; b < k; ++b) {
+    if (std::find(given_.begin(), given_.end(), b) != given_.end()) {
+      const double sd = std::sqrt(sde_.eps() * sde_.prior_cov()(b, b));
+      blocks.push_back(at::normal(0.0, sd, x0.sizes(), gen, opts));
+    } else {
+      blocks.push_back(at::zeros_like(x0));
+    }
+  }
+  const auto m0 = join_blocks(blocks);
+  auto z = at::normal(0.0, 1.0, m0.sizes(), gen, opts);
+
+  const auto device = x0.device();
+  PerturbedBatch batch;
+  batch.u_t = apply_blockwise_batched(phi.to(device), m0) +
+              apply_blockwise_batched(factor.to(device), z);
+  batch.t = t.to(device, at::kDouble);
+  batch.target = last_block(z, k);
+  batch.weight = weight.to(device, at::kFloat);
+  batch.ell = ell.to(device);
+  return batch;
+}
+
+at::Tensor Objective::loss(const at::Tensor& eps_pred, const PerturbedBatch& batch) const {
+  const auto per_sample = (eps_pred - batch.target).square().flatten(1).sum(1);
+  if (config_.weighting == "noise") return per_sample.mean();
+  return (per_sample * batch.weight.to(per_sample.scalar_type())).mean();
+}
+
+}  // namespace hold
