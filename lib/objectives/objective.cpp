@@ -1,6 +1,7 @@
 #include "objectives/objective.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
@@ -135,19 +136,23 @@ PerturbedBatch Objective::perturb_at(const at::Tensor& x0, const at::Tensor& t,
   double* ell_p = ell.data_ptr<double>();
   double* weight_p = weight.data_ptr<double>();
   const bool likelihood = config_.weighting == "likelihood";
-  for (int64_t s = 0; s < n; ++s) {
-    const double ts = tp[s];
-    const Kernel kern = sde_.kernel(ts);
-    const Mat l = sde_.marginal_factor(ts, sigma0_);
-    for (int i = 0; i < k; ++i)
-      for (int j = 0; j < k; ++j) {
-        phi_p[(s * k + i) * k + j] = kern.phi(i, j);
-        factor_p[(s * k + i) * k + j] = l(i, j);
-      }
-    const double ell_s = l(k - 1, k - 1);
-    ell_p[s] = ell_s;
-    weight_p[s] = likelihood ? sde_.g2(ts) / (ell_s * ell_s) : 1.0;
-  }
+  // Independent per sample; split over the intra-op threads (grain: enough
+  // samples to amortise a task).
+  at::parallel_for(0, n, /*grain_size=*/128, [&](int64_t begin, int64_t end) {
+    for (int64_t s = begin; s < end; ++s) {
+      const double ts = tp[s];
+      const Kernel kern = sde_.kernel(ts);
+      const Mat l = sde_.marginal_factor(kern, ts, sigma0_);
+      for (int i = 0; i < k; ++i)
+        for (int j = 0; j < k; ++j) {
+          phi_p[(s * k + i) * k + j] = kern.phi(i, j);
+          factor_p[(s * k + i) * k + j] = l(i, j);
+        }
+      const double ell_s = l(k - 1, k - 1);
+      ell_p[s] = ell_s;
+      weight_p[s] = likelihood ? sde_.g2(ts) / (ell_s * ell_s) : 1.0;
+    }
+  });
 
   // m₀: x and the given aux blocks (drawn from N(0, εΣ∞_kk), then known);
   // zeros where the block is marginalised (its variance is in Σ₀).

@@ -107,8 +107,11 @@ Mat LinearSde::marginal_cov(double t, const Mat& sigma0) const {
 }
 
 Mat LinearSde::marginal_factor(double t, const Mat& sigma0) const {
+  return marginal_factor(kernel(t), t, sigma0);
+}
+
+Mat LinearSde::marginal_factor(const Kernel& kern, double t, const Mat& sigma0) const {
   // Σ_t = A Aᵀ with A = [Φ Σ₀^½ | chol(Q)]; Σ₀ is diagonal by construction.
-  const Kernel kern = kernel(t);
   const int k = num_blocks();
   Mat sqrt_sigma0(k, k);
   for (int i = 0; i < k; ++i) {

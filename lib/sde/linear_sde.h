@@ -90,6 +90,9 @@ class LinearSde {
   Mat marginal_cov(double t, const Mat& sigma0) const;
   /// L_t with L_t L_tᵀ = Σ_t, in square-root form (never factors Σ_t) (§3).
   Mat marginal_factor(double t, const Mat& sigma0) const;
+  /// The same from the kernel at t, already computed by the caller (the
+  /// training objective needs both Φ and L_t per sample: one kernel, not two).
+  Mat marginal_factor(const Kernel& kern, double t, const Mat& sigma0) const;
   /// ℓ_t = (L_t)_KK.
   double ell(double t, const Mat& sigma0) const;
 

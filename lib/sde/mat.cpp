@@ -101,7 +101,7 @@ std::string Mat::to_string(int precision) const {
   os << "[";
   for (int i = 0; i < rows_; ++i) {
     os << (i ? ", [" : "[");
-    for (int j = 0; j < cols_; ++j) os << (j ? ", " : "") << (*this)(i, j);
+    for (int j = 0; j < cols_; ++j) os << (j ? ", " : "") << ((*this)(i, j) + 0.0);  // no "-0"
     os << "]";
   }
   os << "]";

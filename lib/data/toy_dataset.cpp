@@ -1,0 +1,86 @@
+#include "data/toy_dataset.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+#include "core/error.h"
+#include "io/config.h"
+
+namespace hold {
+namespace {
+
+class MixtureDataset : public ToyDataset {
+ public:
+  explicit MixtureDataset(GaussianMixture mixture) : mixture_(std::move(mixture)) {}
+  at::Tensor sample(int64_t n, at::Generator gen) const override {
+    return mixture_.sample(n, gen, at::kFloat);
+  }
+  int64_t dim() const override { return mixture_.dim(); }
+
+ private:
+  GaussianMixture mixture_;
+};
+
+class SwissRollDataset : public ToyDataset {
+ public:
+  SwissRollDataset(double noise, double scale) : noise_(noise), scale_(scale) {}
+
+  at::Tensor sample(int64_t n, at::Generator gen) const override {
+    const auto f64 = at::TensorOptions().dtype(at::kDouble);
+    // Draw order (documented in the header): roll index, U, noise.
+    const at::Tensor roll = at::randint(5, {n}, gen, at::TensorOptions().dtype(at::kLong));
+    const at::Tensor t = 1.5 * M_PI * (1.0 + 2.0 * at::rand({n}, gen, f64));
+    const at::Tensor noise = at::randn({n, 2}, gen, f64) * noise_;
+    at::Tensor points = at::stack({t * at::cos(t), t * at::sin(t)}, 1) + noise;
+    const auto& c = swissroll_centres();
+    const at::Tensor centres = at::tensor(
+        std::vector<double>{c[0][0], c[0][1], c[1][0], c[1][1], c[2][0], c[2][1], c[3][0], c[3][1], c[4][0], c[4][1]},
+        f64).view({5, 2});
+    return (points * scale_ + centres.index_select(0, roll)).to(at::kFloat);
+  }
+  int64_t dim() const override { return 2; }
+
+ private:
+  double noise_, scale_;
+};
+
+}  // namespace
+
+const std::vector<std::string>& toy_dataset_names() {
+  static const std::vector<std::string> names{"swissroll", "gmm1d", "gmm"};
+  return names;
+}
+
+GaussianMixture default_gmm1d_mixture() {
+  GaussianMixture m;
+  m.weights = {0.3, 0.4, 0.3};
+  m.means = {{-0.6}, {0.0}, {0.6}};
+  m.stds = {{0.05}, {0.12}, {0.03}};
+  return m;
+}
+
+const std::array<std::array<double, 2>, 5>& swissroll_centres() {
+  static const std::array<std::array<double, 2>, 5> centres{
+      {{0.0, 0.0}, {0.8, 0.8}, {0.8, -0.8}, {-0.8, -0.8}, {-0.8, 0.8}}};
+  return centres;
+}
+
+std::unique_ptr<ToyDataset> make_toy_dataset(const DataConfig& config) {
+  if (config.name == "swissroll") return std::make_unique<SwissRollDataset>(config.noise, config.scale);
+  if (config.name == "gmm1d") {
+    return std::make_unique<MixtureDataset>(config.mixture.weights.empty() ? default_gmm1d_mixture()
+                                                                           : config.mixture);
+  }
+  if (config.name == "gmm") {
+    if (config.mixture.weights.empty()) {
+      throw ConfigError("data set 'gmm' needs data.weights, data.means and data.stds (data.name)");
+    }
+    return std::make_unique<MixtureDataset>(config.mixture);
+  }
+  std::string list;
+  for (const auto& n : toy_dataset_names()) list += (list.empty() ? "" : ", ") + n;
+  throw ConfigError("unknown data set '" + config.name + "', valid: " + list + " (data.name)");
+}
+
+}  // namespace hold

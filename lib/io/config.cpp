@@ -1,0 +1,728 @@
+// YAML → RunConfig: one table of keys (path, reader, writer) drives parsing,
+// --set overrides, unknown-key suggestions, to_yaml and config_keys(), so a new
+// key is one line below. Pipeline (everything before any work is done):
+//   1. parse the YAML text (malformed → "<msg> (<file>:<line>)")
+//   2. flatten it to key path → (node, origin), rejecting unknown or duplicate keys
+//   3. apply the app's flag overrides, then the --set ones, to that flat map
+//   4. read every given key into the structs (type errors name the origin)
+//   5. validate: ranges, the mixture, then SdeConfig / make_sde / SamplerOptions /
+//      ObjectiveConfig validators (their "(sde.beta)" is rewritten to the origin)
+//      and the combinations across sections.
+#include "io/config.h"
+
+#include <ATen/Context.h>
+#include <yaml-cpp/yaml.h>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <regex>
+#include <sstream>
+#include <type_traits>
+
+#include "core/error.h"
+#include "data/toy_dataset.h"
+
+namespace hold {
+namespace {
+
+// ---------------------------------------------------------------- values
+
+/// A value that does not fit its key; the caller appends the key's origin.
+struct BadValue : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string describe(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Scalar: return "'" + n.Scalar() + "'";
+    case YAML::NodeType::Sequence: return "a sequence";
+    case YAML::NodeType::Map: return "a mapping";
+    default: return "nothing";
+  }
+}
+
+const std::string& scalar_of(const YAML::Node& n, const std::string& expected) {
+  if (!n.IsScalar()) throw BadValue("expected " + expected + ", got " + describe(n));
+  return n.Scalar();
+}
+
+bool parse_double(const std::string& s, double& out) {
+  if (s == ".inf" || s == ".Inf" || s == "+.inf") return out = INFINITY, true;
+  if (s == "-.inf" || s == "-.Inf") return out = -INFINITY, true;
+  if (s == ".nan" || s == ".NaN") return out = NAN, true;
+  if (s.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  out = std::strtod(s.c_str(), &end);
+  return end == s.c_str() + s.size() && errno != ERANGE;
+}
+
+void read(const YAML::Node& n, double& out) {
+  const std::string& s = scalar_of(n, "a number");
+  if (!parse_double(s, out)) throw BadValue("expected a number, got '" + s + "'");
+}
+
+void read(const YAML::Node& n, int64_t& out) {
+  const std::string& s = scalar_of(n, "an integer");
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(s.c_str(), &end, 10);
+  if (!s.empty() && end == s.c_str() + s.size() && errno != ERANGE) {
+    out = v;
+    return;
+  }
+  // Integral values written as floats (steps: 2e4) are accepted.
+  double d = 0;
+  if (parse_double(s, d) && std::isfinite(d) && d == std::floor(d) && std::fabs(d) <= 9.0e15) {
+    out = static_cast<int64_t>(d);
+    return;
+  }
+  throw BadValue("expected an integer, got '" + s + "'");
+}
+
+void read(const YAML::Node& n, int& out) {
+  int64_t v = 0;
+  read(n, v);
+  if (v < INT32_MIN || v > INT32_MAX) throw BadValue("integer out of range, got " + std::to_string(v));
+  out = static_cast<int>(v);
+}
+
+void read(const YAML::Node& n, bool& out) {
+  const std::string& s = scalar_of(n, "true or false");
+  if (!YAML::convert<bool>::decode(n, out)) throw BadValue("expected true or false, got '" + s + "'");
+}
+
+void read(const YAML::Node& n, std::string& out) { out = scalar_of(n, "a string"); }
+
+/// A sequence of T, or a single T standing for a one-element list.
+template <class T>
+void read(const YAML::Node& n, std::vector<T>& out) {
+  out.clear();
+  if (n.IsScalar()) {
+    out.emplace_back();
+    read(n, out.back());
+    return;
+  }
+  if (!n.IsSequence()) throw BadValue("expected a sequence, got " + describe(n));
+  for (const auto& item : n) {
+    out.emplace_back();
+    read(item, out.back());
+  }
+}
+
+/// Mixture means/stds: one entry per component, each a number (1-D) or a
+/// sequence of numbers (one per coordinate).
+void read_points(const YAML::Node& n, std::vector<std::vector<double>>& out) {
+  if (!n.IsSequence()) throw BadValue("expected a sequence (one entry per component), got " + describe(n));
+  out.clear();
+  for (const auto& item : n) {
+    out.emplace_back();
+    if (item.IsSequence()) {
+      read(item, out.back());
+    } else {
+      out.back().emplace_back();
+      read(item, out.back().back());
+    }
+  }
+}
+
+void read(const YAML::Node& n, GridKind& out) {
+  const std::string& s = scalar_of(n, "uniform or quadratic");
+  if (s == "uniform") {
+    out = GridKind::kUniform;
+  } else if (s == "quadratic") {
+    out = GridKind::kQuadratic;
+  } else {
+    throw BadValue("unknown grid '" + s + "', expected one of: uniform, quadratic");
+  }
+}
+
+void read(const YAML::Node& n, at::ScalarType& out) {
+  const std::string& s = scalar_of(n, "float32 or float64");
+  if (s == "float32") {
+    out = at::kFloat;
+  } else if (s == "float64") {
+    out = at::kDouble;
+  } else {
+    throw BadValue("unknown dtype '" + s + "', expected one of: float32, float64");
+  }
+}
+
+/// Shortest text that reads back as exactly the same double.
+std::string format_double(double v) {
+  if (std::isnan(v)) return ".nan";
+  if (std::isinf(v)) return v > 0 ? ".inf" : "-.inf";
+  char buf[40];
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
+
+void emit(YAML::Emitter& out, double v) { out << format_double(v); }
+void emit(YAML::Emitter& out, int64_t v) { out << std::to_string(v); }
+void emit(YAML::Emitter& out, int v) { out << std::to_string(v); }
+void emit(YAML::Emitter& out, bool v) { out << (v ? "true" : "false"); }
+void emit(YAML::Emitter& out, const std::string& v) { out << v; }
+void emit(YAML::Emitter& out, GridKind v) { out << (v == GridKind::kUniform ? "uniform" : "quadratic"); }
+void emit(YAML::Emitter& out, at::ScalarType v) { out << (v == at::kDouble ? "float64" : "float32"); }
+
+template <class T>
+void emit(YAML::Emitter& out, const std::vector<T>& v) {
+  out << YAML::Flow << YAML::BeginSeq;
+  for (const auto& item : v) emit(out, item);
+  out << YAML::EndSeq;
+}
+
+/// Means/stds as written by read_points: flat when every entry is 1-D.
+void emit_points(YAML::Emitter& out, const std::vector<std::vector<double>>& points) {
+  const bool flat = std::all_of(points.begin(), points.end(), [](const auto& p) { return p.size() == 1; });
+  out << YAML::Flow << YAML::BeginSeq;
+  for (const auto& p : points) {
+    if (flat) {
+      emit(out, p[0]);
+    } else {
+      emit(out, p);
+    }
+  }
+  out << YAML::EndSeq;
+}
+
+// ---------------------------------------------------------------- the key table
+
+struct Key {
+  std::string path;  ///< "sde.beta"; top-level keys have no dot
+  std::function<void(RunConfig&, const YAML::Node&)> read;
+  std::function<void(const RunConfig&, YAML::Emitter&)> emit;
+};
+
+/// A key whose field is `ref(config)`; reader and writer chosen by the field's type.
+template <class Ref>
+Key field(std::string path, Ref ref) {
+  return Key{std::move(path), [ref](RunConfig& c, const YAML::Node& n) { read(n, ref(c)); },
+             [ref](const RunConfig& c, YAML::Emitter& out) { emit(out, ref(const_cast<RunConfig&>(c))); }};
+}
+
+Key points_field(std::string path, std::vector<std::vector<double>>& (*ref)(RunConfig&)) {
+  return Key{std::move(path), [ref](RunConfig& c, const YAML::Node& n) { read_points(n, ref(c)); },
+             [ref](const RunConfig& c, YAML::Emitter& out) { emit_points(out, ref(const_cast<RunConfig&>(c))); }};
+}
+
+#define HOLD_FIELD(path, member) field(path, [](RunConfig& c) -> auto& { return c.member; })
+
+const std::vector<Key>& keys() {
+  static const std::vector<Key> table{
+      HOLD_FIELD("seed", seed),
+      HOLD_FIELD("threads", threads),
+      HOLD_FIELD("device", device),
+      HOLD_FIELD("sample_count", sample_count),
+
+      HOLD_FIELD("sde.name", sde.name),
+      HOLD_FIELD("sde.T", sde.t_max),
+      HOLD_FIELD("sde.eps", sde.eps),
+      HOLD_FIELD("sde.beta", sde.beta),
+      HOLD_FIELD("sde.beta_min", sde.beta_min),
+      HOLD_FIELD("sde.beta_max", sde.beta_max),
+      HOLD_FIELD("sde.sigma_min", sde.sigma_min),
+      HOLD_FIELD("sde.sigma_max", sde.sigma_max),
+      HOLD_FIELD("sde.m_inv", sde.m_inv),
+      HOLD_FIELD("sde.gamma", sde.gamma),
+      HOLD_FIELD("sde.order", sde.order),
+      HOLD_FIELD("sde.L", sde.coupling_l),
+      HOLD_FIELD("sde.xi", sde.xi),
+      HOLD_FIELD("sde.gammas", sde.gammas),
+      HOLD_FIELD("sde.roots", sde.roots),
+
+      HOLD_FIELD("data.name", data.name),
+      HOLD_FIELD("data.noise", data.noise),
+      HOLD_FIELD("data.scale", data.scale),
+      HOLD_FIELD("data.weights", data.mixture.weights),
+      points_field("data.means", [](RunConfig& c) -> auto& { return c.data.mixture.means; }),
+      points_field("data.stds", [](RunConfig& c) -> auto& { return c.data.mixture.stds; }),
+
+      HOLD_FIELD("model.name", model.name),
+      HOLD_FIELD("model.hidden", model.hidden),
+      HOLD_FIELD("model.layers", model.layers),
+      HOLD_FIELD("model.embedding", model.embedding),
+      HOLD_FIELD("model.embedding_dim", model.embedding_dim),
+      HOLD_FIELD("model.fourier_scale", model.fourier_scale),
+      HOLD_FIELD("model.mixed_score", model.mixed_score),
+
+      HOLD_FIELD("objective.name", objective.name),
+      HOLD_FIELD("objective.blocks", objective.blocks),
+      HOLD_FIELD("objective.weighting", objective.weighting),
+      HOLD_FIELD("objective.t_eps", objective.t_eps),
+
+      HOLD_FIELD("train.steps", train.steps),
+      HOLD_FIELD("train.batch_size", train.batch_size),
+      HOLD_FIELD("train.lr", train.lr),
+      HOLD_FIELD("train.warmup", train.warmup),
+      HOLD_FIELD("train.grad_clip", train.grad_clip),
+      HOLD_FIELD("train.ema", train.ema),
+      HOLD_FIELD("train.log_every", train.log_every),
+      HOLD_FIELD("train.ckpt_every", train.ckpt_every),
+      HOLD_FIELD("train.keep_checkpoints", train.keep_checkpoints),
+
+      HOLD_FIELD("sample.method", sample.method),
+      HOLD_FIELD("sample.nfe", sample.nfe),
+      HOLD_FIELD("sample.grid", sample.grid),
+      HOLD_FIELD("sample.t_s", sample.t_s),
+      HOLD_FIELD("sample.denoise", sample.denoise),
+      HOLD_FIELD("sample.ode_solver", sample.ode_solver),
+      HOLD_FIELD("sample.atol", sample.atol),
+      HOLD_FIELD("sample.rtol", sample.rtol),
+      HOLD_FIELD("sample.snr", sample.snr),
+      HOLD_FIELD("sample.dtype", sample.dtype),
+  };
+  return table;
+}
+
+#undef HOLD_FIELD
+
+const std::vector<std::string>& section_names() {
+  static const std::vector<std::string> names{"sde", "data", "model", "objective", "train", "sample"};
+  return names;
+}
+
+const Key* find_key(const std::string& path) {
+  for (const auto& k : keys()) {
+    if (k.path == path) return &k;
+  }
+  return nullptr;
+}
+
+bool is_section(const std::string& name) {
+  const auto& s = section_names();
+  return std::find(s.begin(), s.end(), name) != s.end();
+}
+
+// ---------------------------------------------------------------- suggestions
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                        std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+/// The candidate nearest to `word`, or "" when none is plausibly a typo of it.
+std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_d = std::string::npos;
+  for (const auto& c : candidates) {
+    const size_t d = edit_distance(word, c);
+    if (d < best_d) best = c, best_d = d;
+  }
+  const size_t leaf = word.size() - (word.rfind('.') == std::string::npos ? 0 : word.rfind('.') + 1);
+  if (best_d <= std::max<size_t>(2, leaf / 3)) return best;
+  // No close spelling: a key that the word extends or abbreviates
+  // (sample.nfe_budget → sample.nfe), the longest such one.
+  best.clear();
+  for (const auto& c : candidates) {
+    const bool related = word.rfind(c, 0) == 0 || c.rfind(word, 0) == 0;
+    if (related && c.find('.') != std::string::npos && c.size() > best.size()) best = c;
+  }
+  return best;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string unknown_key_message(const std::string& path) {
+  std::vector<std::string> candidates = config_keys();
+  candidates.insert(candidates.end(), section_names().begin(), section_names().end());
+  const std::string guess = nearest(path, candidates);
+  if (!guess.empty()) return "unknown key '" + path + "', did you mean '" + guess + "'?";
+  const auto dot = path.find('.');
+  if (dot != std::string::npos && is_section(path.substr(0, dot))) {
+    std::vector<std::string> in_section;
+    for (const auto& k : config_keys()) {
+      if (k.compare(0, dot + 1, path, 0, dot + 1) == 0) in_section.push_back(k.substr(dot + 1));
+    }
+    return "unknown key '" + path + "', valid keys of " + path.substr(0, dot) + ": " + join(in_section);
+  }
+  std::vector<std::string> top;
+  for (const auto& k : config_keys()) {
+    if (k.find('.') == std::string::npos) top.push_back(k);
+  }
+  return "unknown key '" + path + "', valid top-level keys: " + join(top) + ", sections: " + join(section_names());
+}
+
+/// "'x', expected one of: a, b" plus a suggestion when one is close.
+void check_choice(const std::string& value, const std::vector<std::string>& choices, const std::string& what,
+                  const std::string& where) {
+  if (std::find(choices.begin(), choices.end(), value) != choices.end()) return;
+  const std::string guess = nearest(value, choices);
+  throw ConfigError("unknown " + what + " '" + value + "', " +
+                    (guess.empty() ? "" : "did you mean '" + guess + "'? ") + "valid: " + join(choices) + " (" +
+                    where + ")");
+}
+
+// ---------------------------------------------------------------- flattening
+
+struct Entry {
+  YAML::Node value;
+  std::string origin;  ///< "file:line key" or "--set key"
+  int line = 0;        ///< 1-based, 0 for command-line values
+};
+using Entries = std::map<std::string, Entry>;
+
+std::string file_where(const std::string& source, const YAML::Node& key_node, const std::string& path) {
+  return source + ":" + std::to_string(key_node.Mark().line + 1) + " " + path;
+}
+
+void add_entry(Entries& entries, const std::string& source, const YAML::Node& key_node, const std::string& path,
+               const YAML::Node& value) {
+  const std::string where = file_where(source, key_node, path);
+  if (!find_key(path)) throw ConfigError(unknown_key_message(path) + " (" + where + ")");
+  if (entries.count(path)) {
+    throw ConfigError("duplicate key '" + path + "', first at line " + std::to_string(entries[path].line) + " (" +
+                      where + ")");
+  }
+  entries[path] = Entry{value, where, key_node.Mark().line + 1};
+}
+
+std::string key_text(const YAML::Node& key, const std::string& source) {
+  if (!key.IsScalar()) {
+    throw ConfigError("keys must be plain names, got " + describe(key) + " (" + source + ":" +
+                      std::to_string(key.Mark().line + 1) + ")");
+  }
+  return key.Scalar();
+}
+
+Entries flatten(const YAML::Node& root, const std::string& source) {
+  Entries entries;
+  if (root.IsNull()) return entries;  // an empty file: all defaults
+  if (!root.IsMap()) {
+    throw ConfigError("a config must be a mapping of keys and sections, got " + describe(root) + " (" + source +
+                      ":" + std::to_string(root.Mark().line + 1) + ")");
+  }
+  for (const auto& top : root) {
+    const std::string name = key_text(top.first, source);
+    if (!is_section(name)) {
+      add_entry(entries, source, top.first, name, top.second);
+      continue;
+    }
+    if (top.second.IsNull()) continue;  // "sde:" with nothing under it
+    if (!top.second.IsMap()) {
+      throw ConfigError("section '" + name + "' must be a mapping of keys, got " + describe(top.second) + " (" +
+                        file_where(source, top.first, name) + ")");
+    }
+    for (const auto& item : top.second) {
+      add_entry(entries, source, item.first, name + "." + key_text(item.first, source), item.second);
+    }
+  }
+  return entries;
+}
+
+void apply_override(Entries& entries, const ConfigOverride& o) {
+  if (is_section(o.key)) {
+    throw ConfigError("'" + o.key + "' is a section; set its keys one by one, e.g. " + o.key + ".name (" + o.origin +
+                      ")");
+  }
+  if (!find_key(o.key)) throw ConfigError(unknown_key_message(o.key) + " (" + o.origin + ")");
+  YAML::Node value;
+  try {
+    value = YAML::Load(o.value);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError("malformed value '" + o.value + "': " + e.msg + " (" + o.origin + ")");
+  }
+  entries[o.key] = Entry{value, o.origin, 0};
+}
+
+ConfigOverride parse_set(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw ConfigError("--set expects key.path=value, got '" + text + "' (--set " + text + ")");
+  }
+  std::string key = text.substr(0, eq);
+  return ConfigOverride{key, text.substr(eq + 1), "--set " + key};
+}
+
+// ---------------------------------------------------------------- validation
+
+void require(bool ok, const RunConfig& c, const std::string& key, const std::string& what) {
+  if (!ok) throw ConfigError(what + " (" + c.where(key) + ")");
+}
+
+std::string fmt(double v) { return format_double(v); }
+
+/// Runs a struct validator; its trailing "(key)" becomes the key's origin.
+template <class F>
+void with_origins(const RunConfig& c, F&& validate) {
+  try {
+    validate();
+  } catch (const ConfigError& e) {
+    std::string msg = e.what();
+    const auto open = msg.rfind(" (");
+    if (open != std::string::npos && !msg.empty() && msg.back() == ')') {
+      const std::string key = msg.substr(open + 2, msg.size() - open - 3);
+      if (find_key(key)) throw ConfigError(msg.substr(0, open) + " (" + c.where(key) + ")");
+    }
+    throw;
+  }
+}
+
+void validate_top_level(const RunConfig& c) {
+  require(c.seed >= 0, c, "seed", "seed must be >= 0, got " + std::to_string(c.seed));
+  require(c.threads >= 0, c, "threads", "threads must be >= 0 (0: all cores), got " + std::to_string(c.threads));
+  require(c.sample_count >= 1, c, "sample_count", "sample_count must be >= 1, got " + std::to_string(c.sample_count));
+  static const std::regex device_re("cpu|cuda(:[0-9]+)?");
+  require(std::regex_match(c.device, device_re), c, "device",
+          "device must be cpu, cuda or cuda:<index>, got '" + c.device + "'");
+  require(c.device == "cpu" || at::hasCUDA(), c, "device",
+          "device '" + c.device + "' is not available: this LibTorch has no CUDA support");
+}
+
+void validate_model(const RunConfig& c) {
+  const ModelConfig& m = c.model;
+  check_choice(m.name, {"mlp", "oracle"}, "model", c.where("model.name"));
+  check_choice(m.embedding, {"fourier", "sinusoidal"}, "time embedding", c.where("model.embedding"));
+  require(m.hidden >= 1, c, "model.hidden", "hidden must be >= 1, got " + std::to_string(m.hidden));
+  require(m.layers >= 2, c, "model.layers", "layers must be >= 2, got " + std::to_string(m.layers));
+  require(m.embedding_dim >= 2 && m.embedding_dim % 2 == 0, c, "model.embedding_dim",
+          "embedding_dim must be even and >= 2, got " + std::to_string(m.embedding_dim));
+  require(m.fourier_scale > 0 && std::isfinite(m.fourier_scale), c, "model.fourier_scale",
+          "fourier_scale must be positive, got " + fmt(m.fourier_scale));
+  if (m.name == "oracle") {
+    require(c.data.name == "gmm" || c.data.name == "gmm1d", c, "model.name",
+            "model 'oracle' needs a gmm or gmm1d data set, got data.name '" + c.data.name + "'");
+  }
+}
+
+void validate_train(const RunConfig& c) {
+  const TrainConfig& t = c.train;
+  require(t.steps >= 1, c, "train.steps", "steps must be >= 1, got " + std::to_string(t.steps));
+  require(t.batch_size >= 1, c, "train.batch_size", "batch_size must be >= 1, got " + std::to_string(t.batch_size));
+  require(t.lr > 0 && std::isfinite(t.lr), c, "train.lr", "lr must be positive, got " + fmt(t.lr));
+  require(t.warmup >= 0, c, "train.warmup", "warmup must be >= 0, got " + std::to_string(t.warmup));
+  require(std::isfinite(t.grad_clip), c, "train.grad_clip", "grad_clip must be finite, got " + fmt(t.grad_clip));
+  require(t.ema >= 0 && t.ema < 1, c, "train.ema", "ema must be in [0, 1), got " + fmt(t.ema));
+  require(t.log_every >= 1, c, "train.log_every", "log_every must be >= 1, got " + std::to_string(t.log_every));
+  require(t.ckpt_every >= 1, c, "train.ckpt_every", "ckpt_every must be >= 1, got " + std::to_string(t.ckpt_every));
+  require(t.keep_checkpoints >= 1, c, "train.keep_checkpoints",
+          "keep_checkpoints must be >= 1, got " + std::to_string(t.keep_checkpoints));
+}
+
+/// Fills the gmm1d default, broadcasts per-component scalar stds, checks the
+/// mixture is complete and of the data set's dimension.
+void resolve_mixture(RunConfig& c) {
+  DataConfig& d = c.data;
+  GaussianMixture& m = d.mixture;
+  // An empty list counts as not given (to_yaml writes [] for swissroll).
+  const bool has[] = {!m.weights.empty(), !m.means.empty(), !m.stds.empty()};
+  const char* parts[] = {"data.weights", "data.means", "data.stds"};
+  if (!has[0] && !has[1] && !has[2]) {
+    if (d.name == "gmm1d") m = default_gmm1d_mixture();
+    require(d.name != "gmm", c, "data.name", "data set 'gmm' needs data.weights, data.means and data.stds");
+    return;
+  }
+  for (int i = 0; i < 3; ++i) {
+    require(has[i], c, parts[i], "a mixture needs data.weights, data.means and data.stds together");
+  }
+  const size_t dim = m.means.empty() ? 0 : m.means[0].size();
+  for (auto& s : m.stds) {
+    if (s.size() == 1 && dim > 1) s.assign(dim, s[0]);  // one std per component: isotropic
+  }
+  with_origins(c, [&] { m.validate("data"); });
+  if (d.name == "gmm1d") {
+    require(m.dim() == 1, c, "data.means", "data set 'gmm1d' needs a 1-D mixture, got dimension " +
+                                                std::to_string(m.dim()));
+  } else if (d.name == "swissroll") {
+    require(m.dim() == 2, c, "data.means", "data set 'swissroll' is 2-D, got a mixture of dimension " +
+                                                std::to_string(m.dim()));
+    c.warnings.push_back("the mixture (data.weights/means/stds) is not used by data set 'swissroll' (" +
+                         c.where("data.means") + ")");
+  }
+}
+
+void validate_data(RunConfig& c) {
+  check_choice(c.data.name, toy_dataset_names(), "data set", c.where("data.name"));
+  require(c.data.noise >= 0 && std::isfinite(c.data.noise), c, "data.noise",
+          "noise must be >= 0, got " + fmt(c.data.noise));
+  require(c.data.scale > 0 && std::isfinite(c.data.scale), c, "data.scale",
+          "scale must be positive, got " + fmt(c.data.scale));
+  resolve_mixture(c);
+}
+
+/// A rough radius of the data (for the VE check σ_max ≳ data diameter).
+double data_radius(const RunConfig& c) {
+  if (c.data.name == "swissroll") return 0.8 * std::sqrt(2.0) + 4.5 * M_PI * c.data.scale;
+  double r = 0;
+  const GaussianMixture& m = c.data.mixture;
+  for (int j = 0; j < m.num_components(); ++j) {
+    double mean2 = 0, var = 0;
+    for (size_t i = 0; i < m.means[j].size(); ++i) mean2 += m.means[j][i] * m.means[j][i], var += m.stds[j][i] * m.stds[j][i];
+    r = std::max(r, std::sqrt(mean2) + 3 * std::sqrt(var));
+  }
+  return r;
+}
+
+void add_prior_warnings(RunConfig& c, const LinearSde& sde) {
+  const PriorMismatch pm = sde.prior_mismatch();
+  if (!pm.ok()) {
+    std::ostringstream os;
+    os << "the prior does not match the forward process at T: max|Phi(T)| = " << pm.phi_max
+       << ", max|Sigma(T) - Sigma_inf| = " << pm.cov_err << " (both should be <= 1e-2); raise sde.beta or sde.T ("
+       << c.where("sde.beta") << ")";
+    c.warnings.push_back(os.str());
+  }
+  if (!pm.applicable) {
+    const double diameter = 2 * data_radius(c);
+    if (c.sde.sigma_max < diameter) {
+      c.warnings.push_back("sigma_max " + fmt(c.sde.sigma_max) + " is below the data's diameter (about " +
+                           fmt(diameter) + "): the prior will not cover the data (" + c.where("sde.sigma_max") +
+                           ")");
+    }
+  }
+}
+
+void validate(RunConfig& c) {
+  validate_top_level(c);
+  validate_data(c);
+  validate_model(c);
+  validate_train(c);
+  with_origins(c, [&] { c.sde.validate(); });
+  std::unique_ptr<LinearSde> sde;
+  with_origins(c, [&] {
+    try {
+      sde = std::make_unique<LinearSde>(make_sde(c.sde));
+    } catch (const NumericalError& e) {
+      throw ConfigError(std::string("the SDE cannot be built: ") + e.what() + " (sde.name)");
+    }
+  });
+  with_origins(c, [&] { c.sample.validate(*sde); });
+  with_origins(c, [&] { c.objective.validate(*sde); });
+  add_prior_warnings(c, *sde);
+}
+
+// ---------------------------------------------------------------- entry points
+
+YAML::Node parse_yaml(const std::string& text, const std::string& source) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError("malformed YAML: " + e.msg + " (" + source + ":" + std::to_string(e.mark.line + 1) + ")");
+  } catch (const YAML::Exception& e) {
+    throw ConfigError("malformed YAML: " + e.msg + " (" + source + ")");
+  }
+}
+
+std::string read_text_file(const std::string& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw ConfigError(std::string("cannot read config file: ") + std::strerror(errno) + " (" + path + ")");
+  }
+  if (S_ISDIR(st.st_mode)) throw ConfigError("cannot read config file: it is a directory (" + path + ")");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(std::string("cannot read config file: ") + std::strerror(errno) + " (" + path + ")");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ConfigError("cannot read config file: read error (" + path + ")");
+  return text.str();
+}
+
+}  // namespace
+
+std::string RunConfig::where(const std::string& key) const {
+  const auto it = origins.find(key);
+  if (it != origins.end()) return it->second;
+  return source.empty() ? key : source + " " + key;
+}
+
+int RunConfig::line_of(const std::string& key) const {
+  const auto it = origins.find(key);
+  if (it == origins.end()) return 0;
+  static const std::regex line_re("^.*:([0-9]+) [^ ]+$");
+  std::smatch m;
+  return std::regex_match(it->second, m, line_re) ? std::stoi(m[1]) : 0;
+}
+
+const std::vector<std::string>& config_keys() {
+  static const std::vector<std::string> paths = [] {
+    std::vector<std::string> out;
+    for (const auto& k : keys()) out.push_back(k.path);
+    return out;
+  }();
+  return paths;
+}
+
+RunConfig parse_config(const std::string& yaml_text, const std::string& source,
+                       const std::vector<std::string>& overrides, const std::vector<ConfigOverride>& flags) {
+  Entries entries = flatten(parse_yaml(yaml_text, source), source);
+  for (const auto& f : flags) apply_override(entries, f);
+  for (const auto& s : overrides) apply_override(entries, parse_set(s));
+
+  RunConfig c;
+  c.source = source;
+  for (const auto& k : keys()) {
+    const auto it = entries.find(k.path);
+    if (it == entries.end()) continue;
+    try {
+      k.read(c, it->second.value);
+    } catch (const BadValue& e) {
+      throw ConfigError(std::string(e.what()) + " (" + it->second.origin + ")");
+    }
+    c.origins[k.path] = it->second.origin;
+  }
+  validate(c);
+  return c;
+}
+
+RunConfig parse_config(const std::string& yaml_text, const std::string& source,
+                       const std::vector<std::string>& overrides) {
+  return parse_config(yaml_text, source, overrides, {});
+}
+
+RunConfig load_config(const std::string& path, const std::vector<std::string>& overrides,
+                      const std::vector<ConfigOverride>& flags) {
+  return parse_config(read_text_file(path), path, overrides, flags);
+}
+
+RunConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  return load_config(path, overrides, {});
+}
+
+std::string to_yaml(const RunConfig& config) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  std::string section;
+  for (const auto& k : keys()) {
+    const auto dot = k.path.find('.');
+    const std::string this_section = dot == std::string::npos ? "" : k.path.substr(0, dot);
+    if (this_section != section) {
+      if (!section.empty()) out << YAML::EndMap;
+      section = this_section;
+      out << YAML::Key << section << YAML::Value << YAML::BeginMap;
+    }
+    out << YAML::Key << k.path.substr(dot == std::string::npos ? 0 : dot + 1) << YAML::Value;
+    k.emit(config, out);
+  }
+  if (!section.empty()) out << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace hold

@@ -1,0 +1,63 @@
+#pragma once
+// EpsScoreModel: a network ε_θ wrapped with its score parameterisation
+// (math.md §3), the ScoreModel that samplers and the likelihood call:
+//
+//   s_θ(u, t) = −ε_θ(u, t) / ℓ_t                      (plain)
+//   s_θ(u, t) = s_gauss(u, t) − ε_θ(u, t) / ℓ_t       (mixed, as in CLD)
+//
+// ℓ_t = (L_t)_KK from the training objective's Σ₀, and s_gauss = −[(Σᵍ_t)⁻¹ u]_K
+// the last-block score the marginal would have for data N(0, I):
+// Σᵍ_t = Φ diag(1, εΣ∞_22, …) Φᵀ + Q. The network knows no SDE; all K×K
+// coefficients come from LinearSde, once per distinct t (samplers pass one t
+// for the whole batch, cached by value).
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+#include <vector>
+
+#include "models/score_model.h"
+#include "sde/mat.h"
+
+namespace hold {
+
+class EpsNetwork;
+class LinearSde;
+
+class EpsScoreModel : public ScoreModel {
+ public:
+  /// sigma0: the training objective's Σ₀ (Objective::sigma0()); the SDE must
+  /// outlive the model.
+  EpsScoreModel(std::shared_ptr<EpsNetwork> net, const LinearSde& sde, const Mat& sigma0,
+                bool mixed_score = false);
+
+  /// u: [N, K·C, ...] float32/float64 (on the network's device); t: [N] float64.
+  /// Returns [N, C, ...] in u's dtype. The network runs in its own dtype.
+  at::Tensor score(const at::Tensor& u, const at::Tensor& t) override;
+
+  /// ℓ_t of the parameterisation (math.md §3).
+  double ell(double t) const;
+  /// Row K of (Σᵍ_t)⁻¹: s_gauss = −Σ_j row_j u_j (math.md §3, mixed score).
+  std::vector<double> gauss_precision_row(double t) const;
+
+  EpsNetwork& network() { return *net_; }
+  const std::shared_ptr<EpsNetwork>& network_ptr() const { return net_; }
+  bool mixed_score() const { return mixed_score_; }
+
+ private:
+  /// Coefficients at one time: ℓ_t and (mixed) the precision row.
+  struct Coefficients {
+    double t = -1.0;
+    double ell = 0.0;
+    std::vector<double> gauss_row;
+  };
+  const Coefficients& coefficients_at(double t);
+
+  std::shared_ptr<EpsNetwork> net_;
+  const LinearSde& sde_;
+  Mat sigma0_;
+  Mat gauss_sigma0_;  // diag(1, εΣ∞_22, …)
+  bool mixed_score_;
+  Coefficients cache_;
+};
+
+}  // namespace hold

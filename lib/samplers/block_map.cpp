@@ -1,0 +1,65 @@
+#include "samplers/block_map.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+
+#include "sde/blocks.h"
+
+namespace hold::detail {
+
+BlockMap::BlockMap(const Mat& m, int64_t block_numel, const at::TensorOptions& options)
+    : rows_(m.rows()), cols_(m.cols()), block_numel_(block_numel) {
+  if (rows_ == 1 && cols_ == 1) {
+    form_ = Form::kScalar;
+    scalar_ = m(0, 0);
+  } else if (std::max(rows_, cols_) * block_numel <= kKronMaxWidth) {
+    form_ = Form::kKron;
+    auto eye = at::eye(block_numel, at::kDouble);
+    matrix_ = at::kron(to_tensor(m.transpose()), eye).to(options);  // [cols·d, rows·d]
+  } else {
+    form_ = Form::kBlockMajor;
+    matrix_ = to_tensor(m).to(options);
+  }
+}
+
+std::vector<int64_t> BlockMap::out_shape(const at::Tensor& u) const {
+  std::vector<int64_t> shape(u.sizes().begin(), u.sizes().end());
+  shape[1] = shape[1] / cols_ * rows_;
+  return shape;
+}
+
+at::Tensor BlockMap::block_major(const at::Tensor& u) const {
+  const int64_t n = u.size(0);
+  auto u_bm = u.reshape({n, cols_, block_numel_}).transpose(0, 1).reshape({cols_, n * block_numel_});
+  return at::mm(matrix_, u_bm).view({rows_, n, block_numel_});
+}
+
+at::Tensor BlockMap::apply(const at::Tensor& u) const {
+  switch (form_) {
+    case Form::kScalar:
+      return u * scalar_;
+    case Form::kKron:
+      return at::mm(u.reshape({u.size(0), -1}), matrix_).view(out_shape(u));
+    case Form::kBlockMajor:
+      return block_major(u).transpose(0, 1).reshape(out_shape(u));
+  }
+  return {};
+}
+
+void BlockMap::add_to(const at::Tensor& out, const at::Tensor& u) const {
+  const int64_t n = u.size(0);
+  switch (form_) {
+    case Form::kScalar:
+      out.add_(u, scalar_);
+      return;
+    case Form::kKron:
+      out.view({n, -1}).addmm_(u.reshape({n, -1}), matrix_);
+      return;
+    case Form::kBlockMajor:
+      out.view({n, rows_, block_numel_}).add_(block_major(u).transpose(0, 1));
+      return;
+  }
+}
+
+}  // namespace hold::detail

@@ -1,0 +1,82 @@
+#include "samplers/driver.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+#include "sde/blocks.h"
+#include "sde/linear_sde.h"
+
+namespace hold::detail {
+
+NoiseSource generator_noise(at::Generator gen) {
+  return [gen](const at::Tensor& z) { z.normal_(0.0, 1.0, gen); };
+}
+
+std::vector<int64_t> SamplerContext::block_shape() const {
+  std::vector<int64_t> shape = state_shape;
+  shape[1] /= num_blocks;
+  return shape;
+}
+
+at::Tensor SamplerContext::times(double t) const {
+  return at::full({batch()}, t, state_options.dtype(at::kDouble));
+}
+
+BlockMap SamplerContext::block_map(const Mat& m) const { return BlockMap(m, block_numel, state_options); }
+
+ReverseEuler reverse_euler(const SamplerContext& ctx, double t, double h) {
+  const int k = ctx.sde.num_blocks();
+  const double g2 = ctx.sde.g2(t);
+  ReverseEuler c;
+  c.linear = ctx.block_map(Mat::identity(k) - ctx.sde.drift() * (h * ctx.sde.beta(t)));
+  c.score_coef = h * g2;
+  c.noise_coef = std::sqrt(h * g2);
+  c.times = ctx.times(t);
+  return c;
+}
+
+at::Tensor reverse_euler_step(const SamplerContext& ctx, const ReverseEuler& c, const at::Tensor& u,
+                              const at::Tensor& z) {
+  auto s = ctx.model.score(u, c.times);
+  auto next = c.linear.apply(u);
+  auto noisy = last_block(next, ctx.num_blocks);
+  noisy.add_(s, c.score_coef);
+  if (z.defined()) noisy.add_(z, c.noise_coef);
+  return next;
+}
+
+int64_t steps_for_budget(const SamplerOptions& options, int nfe_per_step) {
+  return (options.nfe - (options.denoise ? 1 : 0)) / nfe_per_step;
+}
+
+SampleResult run_fixed_grid(const SamplerContext& ctx, const FixedGridMethod& method, at::Tensor u,
+                            double t_start, const StepCallback& callback) {
+  const int64_t steps = steps_for_budget(ctx.options, method.nfe_per_step);
+  const std::vector<double> grid = make_time_grid(ctx.options.grid, steps, t_start, ctx.options.t_s);
+  const GridStepper step = method.prepare(ctx, grid);
+  const int64_t n_steps = steps + (ctx.options.denoise ? 1 : 0);
+  for (int64_t i = 0; i < steps; ++i) {
+    u = step(i, u);
+    if (callback) callback(StepInfo{i + 1, n_steps, grid[i], grid[i + 1], u, ctx.model.count()});
+  }
+  return finish(ctx, std::move(u), steps, n_steps, callback);
+}
+
+SampleResult finish(const SamplerContext& ctx, at::Tensor u, int64_t steps, int64_t n_steps,
+                    const StepCallback& callback) {
+  if (ctx.options.denoise) {
+    // One Euler step of the reverse SDE's mean from t_s to 0 (math.md §4).
+    const double t_s = ctx.options.t_s;
+    u = reverse_euler_step(ctx, reverse_euler(ctx, t_s, t_s), u, /*z=*/at::Tensor());
+    if (callback) callback(StepInfo{steps + 1, n_steps, t_s, 0.0, u, ctx.model.count()});
+  }
+  SampleResult result;
+  result.x = block(u, ctx.num_blocks, 0).contiguous();
+  result.u = u;
+  result.nfe = ctx.model.count();
+  result.steps = steps;
+  return result;
+}
+
+}  // namespace hold::detail

@@ -1,0 +1,105 @@
+#pragma once
+// The sampler driver (style.md §5.2, math.md §4), internal to lib/samplers.
+// Odeint's split: the driver owns the grid walk, the NFE budget, callbacks, the
+// final denoising step and extracting the x block; a fixed-grid *method* is
+// {name, nfe_per_step, prepare}, where prepare computes every coefficient of a
+// grid once, before the loop, and returns the step. The adaptive ODE solver is
+// its own driver (ode_adaptive.cpp) reusing the same start/finish helpers.
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "models/score_model.h"
+#include "samplers/block_map.h"
+#include "samplers/sampler.h"
+
+namespace hold {
+class LinearSde;
+}
+
+namespace hold::detail {
+
+/// Fills z (any shape, contiguous) with independent N(0, 1) draws. The default
+/// draws from the run's generator; tests inject deterministic noise to
+/// propagate an output law exactly (k-diffusion's pluggable noise sampler).
+using NoiseSource = std::function<void(const at::Tensor& z)>;
+NoiseSource generator_noise(at::Generator gen);
+
+/// Everything a method needs to know about the run.
+struct SamplerContext {
+  const LinearSde& sde;
+  CountingScoreModel& model;  ///< every score evaluation goes through here (NFE)
+  const SamplerOptions& options;
+  NoiseSource noise;
+  std::vector<int64_t> state_shape;  ///< [N, K·C, ...]
+  int64_t num_blocks = 1;            ///< K
+  int64_t block_numel = 1;           ///< C·H·W
+  at::TensorOptions state_options;   ///< dtype (options.dtype) and device of the state
+
+  int64_t batch() const { return state_shape[0]; }
+  /// Shape of one block, [N, C, ...].
+  std::vector<int64_t> block_shape() const;
+  /// [N] float64 times on the state's device, for the model.
+  at::Tensor times(double t) const;
+  /// (m ⊗ I) for this state layout.
+  BlockMap block_map(const Mat& m) const;
+};
+
+/// Step i of a grid: from grid[i] to grid[i+1]; returns the new state (the
+/// input may be updated in place).
+using GridStepper = std::function<at::Tensor(int64_t i, const at::Tensor& u)>;
+
+struct FixedGridMethod {
+  std::string name;
+  int nfe_per_step = 1;
+  /// Computes every per-step coefficient of the grid (run once, before the loop).
+  std::function<GridStepper(const SamplerContext&, const std::vector<double>& grid)> prepare;
+};
+
+FixedGridMethod em_method();
+FixedGridMethod lt_method();
+FixedGridMethod pc_method();
+/// Fixed-step probability-flow ODE with the named tableau (euler | heun | rk4).
+FixedGridMethod ode_fixed_method(const std::string& solver);
+
+/// One Euler–Maruyama step of the reverse SDE from t over h > 0 (math.md §4):
+///   u ← (I − hβF) u;  u_K += h g² s(u, t) + sqrt(h g²) z.
+/// The denoising step is the same with no noise.
+struct ReverseEuler {
+  BlockMap linear;          ///< I − hβ(t)F
+  double score_coef = 0.0;  ///< h g²(t)
+  double noise_coef = 0.0;  ///< sqrt(h g²(t))
+  at::Tensor times;         ///< [N] = t
+};
+ReverseEuler reverse_euler(const SamplerContext& ctx, double t, double h);
+/// z: noise of one block ([N, C, ...]); undefined for the noise-free mean step.
+at::Tensor reverse_euler_step(const SamplerContext& ctx, const ReverseEuler& c, const at::Tensor& u,
+                              const at::Tensor& z);
+
+/// Grid steps the NFE budget allows for a method with m evaluations per step:
+/// ⌊(nfe − 1)/m⌋ with the denoising step, ⌊nfe/m⌋ without (math.md §4).
+int64_t steps_for_budget(const SamplerOptions& options, int nfe_per_step);
+
+/// Walks the grid from t_start to t_s with the method, then finishes.
+SampleResult run_fixed_grid(const SamplerContext& ctx, const FixedGridMethod& method, at::Tensor u,
+                            double t_start, const StepCallback& callback);
+/// Adaptive Dormand–Prince on the probability-flow ODE from t_start to t_s, then finishes.
+SampleResult run_adaptive_ode(const SamplerContext& ctx, at::Tensor u, double t_start,
+                              const StepCallback& callback);
+/// The end of every run: the denoising step (if enabled, 1 NFE, reported to the
+/// callback as step `step + 1` of n_steps), then the x block and the NFE count.
+SampleResult finish(const SamplerContext& ctx, at::Tensor u, int64_t steps, int64_t n_steps,
+                    const StepCallback& callback);
+
+/// sample_from with an explicit noise source: validates the options, runs
+/// under NoGradGuard with the model wrapped in a CountingScoreModel, and
+/// dispatches on options.method. u0 is not modified.
+SampleResult run_sampler(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options,
+                         const at::Tensor& u0, double t_start, const NoiseSource& noise,
+                         const StepCallback& callback = {});
+
+}  // namespace hold::detail

@@ -1,0 +1,134 @@
+// The public entry points of sampler.h: option validation, the name → method
+// registry, and sample / sample_from on top of the driver.
+#include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "core/error.h"
+#include "samplers/driver.h"
+#include "samplers/runge_kutta.h"
+#include "sde/blocks.h"
+#include "sde/linear_sde.h"
+
+namespace hold {
+namespace {
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+std::string fmt(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+[[noreturn]] void reject(const std::string& what, const std::string& key) {
+  throw ConfigError(what + " (sample." + key + ")");
+}
+
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+bool is_adaptive(const SamplerOptions& o) { return o.method == "ode" && o.ode_solver == "rk45"; }
+
+/// The fixed-grid method the options name (not for rk45).
+detail::FixedGridMethod fixed_grid_method(const SamplerOptions& o) {
+  if (o.method == "em") return detail::em_method();
+  if (o.method == "lt") return detail::lt_method();
+  if (o.method == "pc") return detail::pc_method();
+  return detail::ode_fixed_method(o.ode_solver);
+}
+
+}  // namespace
+
+std::vector<std::string> sampler_names() { return {"em", "lt", "pc", "ode"}; }
+std::vector<std::string> ode_solver_names() { return {"rk45", "euler", "heun", "rk4"}; }
+
+void SamplerOptions::validate(const LinearSde& sde) const {
+  if (!contains(sampler_names(), method)) {
+    reject("unknown sampler '" + method + "', expected one of: " + join(sampler_names()), "method");
+  }
+  if (!contains(ode_solver_names(), ode_solver)) {
+    reject("unknown ODE solver '" + ode_solver + "', expected one of: " + join(ode_solver_names()), "ode_solver");
+  }
+  if (!(t_s > 0 && t_s < sde.t_max())) {
+    reject("t_s must lie in (0, T = " + fmt(sde.t_max()) + "), got " + fmt(t_s), "t_s");
+  }
+  if (dtype != at::kFloat && dtype != at::kDouble) reject("the state dtype must be float32 or float64", "dtype");
+  if (!std::isfinite(snr)) reject("snr must be finite, got " + fmt(snr), "snr");
+  const int k = sde.num_blocks();
+  if (method == "pc" && k != 1) {
+    reject("the pc sampler needs a single-block SDE (K = 1), but '" + sde.name() + "' has K = " + std::to_string(k) +
+               "; use em, lt or ode",
+           "method");
+  }
+  if (method == "lt" && (!sde.has_stationary_law() || sde.is_subvp())) {
+    reject("the lt sampler splits the drift with the stationary covariance and needs a stationary law and a "
+           "constant diffusion, which '" + sde.name() + "' lacks; use em, pc or ode",
+           "method");
+  }
+  if (is_adaptive(*this)) {
+    if (!(atol > 0)) reject("atol must be positive, got " + fmt(atol), "atol");
+    if (!(rtol > 0)) reject("rtol must be positive, got " + fmt(rtol), "rtol");
+    return;  // the tolerances, not nfe, set the work of rk45
+  }
+  const std::string name = method == "ode" ? "ode/" + ode_solver : method;
+  const int per_step = fixed_grid_method(*this).nfe_per_step;
+  const int64_t minimum = per_step + (denoise ? 1 : 0);
+  if (nfe < minimum) {
+    reject("nfe must be at least " + std::to_string(minimum) + " for " + name + " (" + std::to_string(per_step) +
+               " per step" + (denoise ? " + 1 for the denoising step" : "") + "), got " + std::to_string(nfe),
+           "nfe");
+  }
+}
+
+namespace detail {
+
+SampleResult run_sampler(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options,
+                         const at::Tensor& u0, double t_start, const NoiseSource& noise,
+                         const StepCallback& callback) {
+  options.validate(sde);
+  const int64_t k = sde.num_blocks();
+  if (u0.dim() < 2 || u0.size(0) < 1 || u0.size(1) % k != 0) {
+    std::ostringstream os;
+    os << "the initial state must be [N, " << k << "·C, ...], got " << u0.sizes() << " (sample_from)";
+    throw UsageError(os.str());
+  }
+  if (!(t_start > options.t_s && t_start <= sde.t_max())) {
+    throw UsageError("the start time must lie in (t_s, T] = (" + fmt(options.t_s) + ", " + fmt(sde.t_max()) +
+                     "], got " + fmt(t_start) + " (sample_from)");
+  }
+  at::NoGradGuard no_grad;
+  CountingScoreModel counted(model);
+  at::Tensor u = u0.to(options.dtype, /*non_blocking=*/false, /*copy=*/true).contiguous();
+  const SamplerContext ctx{sde,         counted, options, noise, u.sizes().vec(), k, u.numel() / (u.size(0) * k),
+                           u.options()};
+  if (is_adaptive(options)) return run_adaptive_ode(ctx, std::move(u), t_start, callback);
+  return run_fixed_grid(ctx, fixed_grid_method(options), std::move(u), t_start, callback);
+}
+
+}  // namespace detail
+
+SampleResult sample(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options,
+                    at::IntArrayRef data_shape, int64_t n, at::Generator gen, const StepCallback& callback) {
+  options.validate(sde);
+  if (data_shape.empty() || n < 1) throw UsageError("sample: need n >= 1 and a data shape ({d} or {C, H, W})");
+  std::vector<int64_t> shape{n};
+  shape.insert(shape.end(), data_shape.begin(), data_shape.end());
+  const at::Tensor u0 = sde.prior_sample(state_shape(shape, sde.num_blocks()), gen, options.dtype);
+  return detail::run_sampler(sde, model, options, u0, sde.t_max(), detail::generator_noise(gen), callback);
+}
+
+SampleResult sample_from(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options,
+                         const at::Tensor& u0, double t_start, at::Generator gen, const StepCallback& callback) {
+  return detail::run_sampler(sde, model, options, u0, t_start, detail::generator_noise(gen), callback);
+}
+
+}  // namespace hold

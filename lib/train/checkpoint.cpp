@@ -1,0 +1,186 @@
+#include "train/checkpoint.h"
+
+#include <ATen/ATen.h>
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+#include "io/atomic_file.h"
+#include "models/ema.h"
+
+namespace hold {
+namespace {
+
+constexpr const char* kFormat = "hold-checkpoint/1";
+
+using Archive = torch::serialize::InputArchive;
+
+[[noreturn]] void bad_checkpoint(const std::string& path, const std::string& what) {
+  throw UsageError("not a usable checkpoint: " + what + " (" + path + ")");
+}
+
+/// The whole file; UsageError if it cannot be read.
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError("cannot open checkpoint (" + path + ")");
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
+/// Opens the archive and checks its format tag.
+void open_archive(const std::string& path, Archive& archive) {
+  const std::string bytes = read_bytes(path);
+  try {
+    archive.load_from(bytes.data(), bytes.size());
+    c10::IValue format;
+    if (!archive.try_read("format", format) || !format.isString() ||
+        format.toStringRef() != kFormat) {
+      bad_checkpoint(path, std::string("no '") + kFormat + "' format tag");
+    }
+  } catch (const c10::Error& e) {
+    bad_checkpoint(path, e.what_without_backtrace());
+  }
+}
+
+/// Every tensor of a nested archive, by key, moved to the CPU.
+std::map<std::string, at::Tensor> read_tensors(Archive& archive, const std::string& key,
+                                               const std::string& path) {
+  Archive nested;
+  if (!archive.try_read(key, nested)) bad_checkpoint(path, "no '" + key + "' section");
+  std::map<std::string, at::Tensor> out;
+  for (const auto& name : nested.keys()) {
+    at::Tensor t;
+    nested.read(name, t);
+    out[name] = t.cpu();
+  }
+  return out;
+}
+
+int64_t read_step(Archive& archive, const std::string& path) {
+  c10::IValue step;
+  if (!archive.try_read("step", step) || !step.isInt()) bad_checkpoint(path, "no step");
+  return step.toInt();
+}
+
+/// Copies `values[name]` into every tensor of `named` (parameters or buffers).
+void copy_named(const torch::OrderedDict<std::string, at::Tensor>& named,
+                const std::map<std::string, at::Tensor>& values, const std::string& set,
+                const std::string& path) {
+  at::NoGradGuard no_grad;
+  for (const auto& item : named) {
+    const auto it = values.find(item.key());
+    if (it == values.end()) bad_checkpoint(path, "no " + set + " weight '" + item.key() + "'");
+    if (!it->second.sizes().equals(item.value().sizes())) {
+      std::ostringstream os;
+      os << set << " weight '" << item.key() << "' has shape " << it->second.sizes()
+         << ", the network expects " << item.value().sizes();
+      bad_checkpoint(path, os.str());
+    }
+    item.value().copy_(it->second);
+  }
+}
+
+}  // namespace
+
+std::string serialize_checkpoint(const TrainingState& state) {
+  torch::serialize::OutputArchive archive;
+  archive.write("format", c10::IValue(std::string(kFormat)));
+  archive.write("config", c10::IValue(to_yaml(state.config)));
+  archive.write("step", c10::IValue(state.step));
+
+  torch::serialize::OutputArchive model;
+  for (const auto& item : state.model.named_parameters(/*recurse=*/true)) {
+    model.write(item.key(), item.value().detach());
+  }
+  for (const auto& item : state.model.named_buffers(/*recurse=*/true)) {
+    model.write(item.key(), item.value(), /*is_buffer=*/true);
+  }
+  archive.write("model", model);
+
+  torch::serialize::OutputArchive ema;
+  for (size_t i = 0; i < state.ema.names().size(); ++i) {
+    ema.write(state.ema.names()[i], state.ema.shadow()[i]);
+  }
+  archive.write("ema", ema);
+
+  torch::serialize::OutputArchive optimizer;
+  state.optimizer.save(optimizer);
+  archive.write("optimizer", optimizer);
+
+  archive.write("generator", state.generator.get_state(), /*is_buffer=*/true);
+
+  std::string bytes;
+  archive.save_to([&bytes](const void* data, size_t n) {
+    bytes.append(static_cast<const char*>(data), n);
+    return n;
+  });
+  return bytes;
+}
+
+void save_checkpoint(const std::string& path, const TrainingState& state) {
+  write_file_atomic(path, serialize_checkpoint(state));
+}
+
+LoadedCheckpoint load_checkpoint(const std::string& path) {
+  Archive archive;
+  open_archive(path, archive);
+  LoadedCheckpoint out;
+  out.path = path;
+  try {
+    c10::IValue yaml;
+    if (!archive.try_read("config", yaml) || !yaml.isString()) bad_checkpoint(path, "no config");
+    out.config = parse_config(yaml.toStringRef(), path + " (stored config)");
+    out.step = read_step(archive, path);
+    out.model = read_tensors(archive, "model", path);
+    out.ema = read_tensors(archive, "ema", path);
+  } catch (const c10::Error& e) {
+    bad_checkpoint(path, e.what_without_backtrace());
+  }
+  return out;
+}
+
+void load_weights(torch::nn::Module& model, const LoadedCheckpoint& checkpoint, WeightSet which) {
+  const auto& params = which == WeightSet::kEma ? checkpoint.ema : checkpoint.model;
+  copy_named(model.named_parameters(/*recurse=*/true), params,
+             which == WeightSet::kEma ? "EMA" : "model", checkpoint.path);
+  copy_named(model.named_buffers(/*recurse=*/true), checkpoint.model, "buffer", checkpoint.path);
+}
+
+int64_t restore_training_state(const std::string& path, torch::nn::Module& model, Ema& ema,
+                               torch::optim::Optimizer& optimizer, at::Generator& generator) {
+  Archive archive;
+  open_archive(path, archive);
+  try {
+    const int64_t step = read_step(archive, path);
+    const auto weights = read_tensors(archive, "model", path);
+    copy_named(model.named_parameters(/*recurse=*/true), weights, "model", path);
+    copy_named(model.named_buffers(/*recurse=*/true), weights, "buffer", path);
+    const auto ema_weights = read_tensors(archive, "ema", path);
+    for (const auto& name : ema.names()) {
+      const auto it = ema_weights.find(name);
+      if (it == ema_weights.end()) bad_checkpoint(path, "no EMA weight '" + name + "'");
+      try {
+        ema.set_shadow(name, it->second);
+      } catch (const std::invalid_argument& e) {
+        bad_checkpoint(path, e.what());
+      }
+    }
+    Archive optimizer_archive;
+    if (!archive.try_read("optimizer", optimizer_archive)) bad_checkpoint(path, "no optimizer state");
+    optimizer.load(optimizer_archive);
+    at::Tensor state;
+    if (!archive.try_read("generator", state)) bad_checkpoint(path, "no generator state");
+    generator.set_state(state);
+    return step;
+  } catch (const c10::Error& e) {
+    bad_checkpoint(path, e.what_without_backtrace());
+  }
+}
+
+}  // namespace hold

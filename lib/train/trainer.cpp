@@ -1,0 +1,264 @@
+#include "train/trainer.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/optim/adam.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "core/error.h"
+#include "data/toy_dataset.h"
+#include "io/atomic_file.h"
+#include "io/config.h"
+#include "io/jsonl.h"
+#include "models/ema.h"
+#include "models/eps_network.h"
+#include "models/factory.h"
+#include "objectives/objective.h"
+#include "sde/presets.h"
+#include "train/checkpoint.h"
+
+namespace hold {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void make_dirs(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw UsageError("cannot create directory: " + ec.message() + " (" + dir + ")");
+}
+
+/// Step numbers of the periodic checkpoints ckpt_<step>.pt in dir, ascending.
+std::vector<int64_t> checkpoint_steps(const std::string& dir) {
+  static const std::regex name_re("ckpt_([0-9]+)\\.pt");
+  std::vector<int64_t> steps;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::smatch m;
+    const std::string name = entry.path().filename().string();
+    if (std::regex_match(name, m, name_re)) steps.push_back(std::stoll(m[1].str()));
+  }
+  std::sort(steps.begin(), steps.end());
+  return steps;
+}
+
+/// Global L2 norm of the gradients, then scales them to max_norm if larger
+/// (max_norm ≤ 0: no clipping). Two multi-tensor ops, one host sync.
+double clip_grad_norm(const std::vector<at::Tensor>& grads, double max_norm) {
+  const auto norms = at::_foreach_norm(grads, 2);
+  const double total = at::stack(norms).norm().item<double>();
+  if (max_norm > 0 && total > max_norm) at::_foreach_mul_(grads, max_norm / (total + 1e-6));
+  return total;
+}
+
+/// Keeps the records of a metrics file up to `step` (a resumed run rewrites
+/// the steps after its checkpoint).
+void truncate_metrics(const std::string& path, int64_t step) {
+  if (!fs::exists(path)) return;
+  std::string kept;
+  for (const auto& record : read_jsonl(path)) {
+    if (record.contains("step") && record["step"].get<int64_t>() <= step) kept += record.dump() + "\n";
+  }
+  write_file_atomic(path, kept);
+}
+
+}  // namespace
+
+struct Trainer::State {
+  State(const RunConfig& c, TrainOptions o)
+      : config(c),
+        options(std::move(o)),
+        sde(make_sde(c.sde)),
+        objective(sde, c.objective),
+        data(make_toy_dataset(c.data)),
+        gen(at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(c.seed))),
+        device(c.device) {}
+
+  RunConfig config;
+  TrainOptions options;
+  LinearSde sde;
+  Objective objective;
+  std::unique_ptr<ToyDataset> data;
+  at::Generator gen;
+  at::Device device;
+  std::shared_ptr<EpsNetwork> net;
+  std::vector<at::Tensor> params;
+  std::unique_ptr<torch::optim::Adam> optimizer;
+  std::unique_ptr<Ema> ema;
+  int64_t step = 0;
+  int64_t total = 0;
+  bool profiling = false;
+
+  std::string checkpoint_dir() const { return options.workdir + "/checkpoints"; }
+  std::string latest_path() const { return checkpoint_dir() + "/latest.pt"; }
+
+  double lr_at(int64_t step_index) const {
+    const TrainConfig& t = config.train;
+    if (t.warmup <= 0) return t.lr;
+    return t.lr * std::min(1.0, static_cast<double>(step_index) / static_cast<double>(t.warmup));
+  }
+};
+
+Trainer::Trainer(const RunConfig& config, TrainOptions options)
+    : s_(std::make_unique<State>(config, std::move(options))) {
+  State& s = *s_;
+  if (s.config.model.name == "oracle") {
+    throw UsageError("model 'oracle' is exact and has nothing to train (model.name)");
+  }
+  if (s.options.workdir.empty()) throw UsageError("training needs a work directory (--workdir)");
+  s.total = s.options.max_steps >= 0 ? s.options.max_steps : s.config.train.steps;
+
+  s.net = make_network(s.config, s.data->dim());
+  s.net->to(s.device);
+  s.params = s.net->parameters();
+  s.optimizer = std::make_unique<torch::optim::Adam>(s.params, torch::optim::AdamOptions(s.config.train.lr));
+  s.ema = std::make_unique<Ema>(*s.net, s.config.train.ema);
+
+  make_dirs(s.checkpoint_dir());
+  if (fs::exists(s.latest_path())) {
+    // Never mix two runs' checkpoints (pruning would delete the new ones).
+    if (!s.options.resume) {
+      throw UsageError("the work directory already holds a run; pass --resume to continue it or "
+                       "choose another --workdir (" + s.latest_path() + ")");
+    }
+    s.step = restore_training_state(s.latest_path(), *s.net, *s.ema, *s.optimizer, s.gen);
+  }
+  write_file_atomic(s.options.workdir + "/config.yaml", to_yaml(s.config));
+}
+
+Trainer::~Trainer() = default;
+
+int64_t Trainer::step() const { return s_->step; }
+int64_t Trainer::total_steps() const { return s_->total; }
+EpsNetwork& Trainer::network() { return *s_->net; }
+const Ema& Trainer::ema() const { return *s_->ema; }
+void Trainer::set_profiling(bool on) { s_->profiling = on; }
+
+TrainProgress Trainer::train_step() {
+  State& s = *s_;
+  TrainProgress p;
+  StepTimings& tm = p.timings;
+  auto mark = Clock::now();
+  // Time the part that just ended (only when profiling: no clock reads otherwise).
+  auto lap = [&](double& slot) {
+    if (!s.profiling) return;
+    const auto now = Clock::now();
+    slot = std::chrono::duration<double>(now - mark).count();
+    mark = now;
+  };
+
+  const auto x0 = s.data->sample(s.config.train.batch_size, s.gen);
+  lap(tm.data);
+  const PerturbedBatch batch = s.objective.perturb(x0, s.gen);
+  const auto u_t = batch.u_t.to(s.device);
+  const auto t = batch.t.to(s.device, at::kFloat);
+  PerturbedBatch on_device{u_t, batch.t, batch.target.to(s.device), batch.weight.to(s.device), batch.ell};
+  lap(tm.objective);
+
+  s.optimizer->zero_grad();
+  const auto loss = s.objective.loss(s.net->forward(u_t, t), on_device);
+  loss.backward();
+  p.loss = loss.item<double>();
+  lap(tm.forward_backward);
+
+  std::vector<at::Tensor> grads;
+  grads.reserve(s.params.size());
+  for (const auto& param : s.params) grads.push_back(param.grad());
+  p.grad_norm = clip_grad_norm(grads, s.config.train.grad_clip);
+  p.lr = s.lr_at(s.step + 1);
+  for (auto& group : s.optimizer->param_groups()) group.options().set_lr(p.lr);
+  s.optimizer->step();
+  lap(tm.optimizer);
+
+  s.ema->update();
+  lap(tm.ema);
+
+  ++s.step;
+  p.step = s.step;
+  p.total_steps = s.total;
+  if (!std::isfinite(p.loss) || !std::isfinite(p.grad_norm)) {
+    std::ostringstream os;
+    os << "training diverged: loss " << p.loss << ", gradient norm " << p.grad_norm << " (step "
+       << s.step << ")";
+    throw NumericalError(os.str());
+  }
+  return p;
+}
+
+std::string Trainer::save_checkpoint() {
+  State& s = *s_;
+  const TrainingState state{s.config, s.step, *s.net, *s.ema, *s.optimizer, s.gen};
+  const std::string bytes = serialize_checkpoint(state);
+  const std::string path = s.checkpoint_dir() + "/ckpt_" + std::to_string(s.step) + ".pt";
+  write_file_atomic(path, bytes);
+  write_file_atomic(s.latest_path(), bytes);
+  const auto steps = checkpoint_steps(s.checkpoint_dir());
+  const int64_t keep = std::max<int64_t>(1, s.config.train.keep_checkpoints);
+  for (size_t i = 0; i + keep < steps.size(); ++i) {
+    std::error_code ec;
+    fs::remove(s.checkpoint_dir() + "/ckpt_" + std::to_string(steps[i]) + ".pt", ec);
+  }
+  return path;
+}
+
+TrainResult Trainer::run(const TrainCallback& callback) {
+  State& s = *s_;
+  const std::string metrics_path = s.options.workdir + "/metrics.jsonl";
+  if (s.step > 0) {
+    truncate_metrics(metrics_path, s.step);
+  }
+  JsonlWriter metrics(metrics_path, /*append=*/s.step > 0);
+
+  TrainResult result;
+  result.loss = std::numeric_limits<double>::quiet_NaN();
+  double loss_sum = 0, grad_sum = 0;
+  int64_t interval_steps = 0;
+  auto interval_start = Clock::now();
+  int64_t last_checkpoint = -1;
+  while (s.step < s.total) {
+    const TrainProgress p = train_step();
+    result.loss = p.loss;
+    loss_sum += p.loss;
+    grad_sum += p.grad_norm;
+    ++interval_steps;
+    if (s.step % s.config.train.log_every == 0 || s.step == s.total) {
+      const double elapsed = seconds_since(interval_start);
+      metrics.write({{"step", s.step},
+                     {"loss", loss_sum / interval_steps},
+                     {"grad_norm", grad_sum / interval_steps},
+                     {"lr", p.lr},
+                     {"it_per_s", elapsed > 0 ? interval_steps / elapsed : 0.0}});
+      loss_sum = grad_sum = 0;
+      interval_steps = 0;
+      interval_start = Clock::now();
+    }
+    if (s.step % s.config.train.ckpt_every == 0) {
+      result.checkpoint = save_checkpoint();
+      last_checkpoint = s.step;
+    }
+    if (callback) callback(p);
+  }
+  if (last_checkpoint != s.step) result.checkpoint = save_checkpoint();
+  result.step = s.step;
+  return result;
+}
+
+TrainResult train(const RunConfig& config, const TrainOptions& options, const TrainCallback& callback) {
+  Trainer trainer(config, options);
+  return trainer.run(callback);
+}
+
+}  // namespace hold

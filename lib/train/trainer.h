@@ -1,0 +1,99 @@
+#pragma once
+// The training loop for toy runs (architecture.md: lib/train owns ticks,
+// JSON-lines metrics, snapshots, resume and EMA; apps/hold-train is glue).
+//
+// One step: draw a fresh data batch from the data set, perturb it with the
+// objective (math.md §3), predict ε, take the weighted loss, backpropagate,
+// clip the gradient norm, take an Adam step at the warmed-up learning rate,
+// update the EMA. Every random draw comes from the run's generator (seeded
+// from config.seed), in the order: data batch, then the objective's draws
+// (t, aux blocks, z). Its state is in every checkpoint, so on the CPU a resumed
+// run reproduces the uninterrupted one bit for bit.
+//
+// Files under options.workdir:
+//   config.yaml                 the resolved config
+//   metrics.jsonl               {"step", "loss", "grad_norm", "lr", "it_per_s"} every
+//                               train.log_every steps (loss and grad_norm: means over
+//                               the interval) and at the last step
+//   checkpoints/ckpt_<step>.pt  every train.ckpt_every steps and at the end; the
+//                               last train.keep_checkpoints are kept
+//   checkpoints/latest.pt       the newest of them (what --resume continues from)
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace hold {
+
+class EpsNetwork;
+class Ema;
+struct RunConfig;
+
+struct TrainOptions {
+  /// Directory for config.yaml, metrics.jsonl and checkpoints/ (created).
+  std::string workdir;
+  /// Continue from workdir/checkpoints/latest.pt if it exists (else start fresh).
+  /// Without it, a workdir that already holds a checkpoint is a UsageError.
+  bool resume = false;
+  /// Stop once this many steps are done in total (−1: train.steps).
+  int64_t max_steps = -1;
+};
+
+/// Seconds spent in each part of the last step (filled when profiling is on).
+struct StepTimings {
+  double data = 0;              ///< drawing the data batch
+  double objective = 0;         ///< perturbation: t, kernels, u_t (math.md §3)
+  double forward_backward = 0;  ///< network forward, loss, backward
+  double optimizer = 0;         ///< gradient clipping and the Adam step
+  double ema = 0;               ///< EMA update
+};
+
+/// What the per-step callback sees (the app draws a progress bar from it).
+struct TrainProgress {
+  int64_t step = 0;         ///< steps done (1-based after the first step)
+  int64_t total_steps = 0;  ///< where the run stops
+  double loss = 0;          ///< this step's loss
+  double grad_norm = 0;     ///< global gradient norm before clipping
+  double lr = 0;            ///< learning rate used
+  StepTimings timings;
+};
+using TrainCallback = std::function<void(const TrainProgress&)>;
+
+struct TrainResult {
+  int64_t step = 0;        ///< steps done in total
+  double loss = 0;         ///< loss of the last step (NaN if none ran)
+  std::string checkpoint;  ///< path of the final checkpoint
+};
+
+class Trainer {
+ public:
+  /// Builds the SDE, data set, objective, network, optimiser and EMA of a
+  /// validated config, and resumes if asked. Throws UsageError / ConfigError.
+  Trainer(const RunConfig& config, TrainOptions options);
+  ~Trainer();
+
+  /// Trains until total_steps(), logging, checkpointing and calling `callback`
+  /// after every step; writes the final checkpoint.
+  TrainResult run(const TrainCallback& callback = {});
+  /// One training step without logging or checkpoints (benchmarks, tests).
+  TrainProgress train_step();
+  /// Writes checkpoints/ckpt_<step>.pt and latest.pt, prunes old ones; returns the path.
+  std::string save_checkpoint();
+  /// Record per-part timings in TrainProgress::timings (off by default).
+  void set_profiling(bool on);
+
+  int64_t step() const;
+  int64_t total_steps() const;
+  EpsNetwork& network();
+  const Ema& ema() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+/// Trainer(config, options).run(callback).
+TrainResult train(const RunConfig& config, const TrainOptions& options,
+                  const TrainCallback& callback = {});
+
+}  // namespace hold
