@@ -91,7 +91,8 @@ void GaussianMixtureOracle::fill_coefficients(double t, int64_t g, Coefficients&
   }
 }
 
-std::shared_ptr<const GaussianMixtureOracle::Coefficients> GaussianMixtureOracle::coefficients(const at::Tensor& t_cpu) const {
+std::shared_ptr<const GaussianMixtureOracle::Coefficients> GaussianMixtureOracle::coefficients(
+    const at::Tensor& t_cpu) const {
   auto t_acc = t_cpu.accessor<double, 1>();
   const int64_t n = t_cpu.size(0);
   bool shared = true;
@@ -131,11 +132,11 @@ at::Tensor GaussianMixtureOracle::score(const at::Tensor& u, const at::Tensor& t
 at::Tensor GaussianMixtureOracle::exact_score(const at::Tensor& u, const at::Tensor& t) const {
   const int64_t n = u.size(0), k = sde_.num_blocks(), d = mixture_.dim();
   const Logits l = logits(u, t);
-  auto resp = at::softmax(l.logits, 1).unsqueeze(1);                          // [N, 1, J]
   const auto dev = u.device();
-  auto row = rows_times(resp.squeeze(1), l.coef->last_row.to(dev)).view({n, d, k});  // Σ_j r_j (P_ji)_{K,l}
-  auto pmu = rows_times(resp.squeeze(1), l.coef->last_pmu.to(dev));           // Σ_j r_j (P_ji μ_ji)_K
-  auto s = pmu - (row * l.u3.transpose(1, 2)).sum(2);                         // [N, d]
+  auto resp = at::softmax(l.logits, 1);                                    // [N, J] responsibilities
+  auto row = rows_times(resp, l.coef->last_row.to(dev)).view({n, d, k});  // Σ_j r_j (P_ji)_{K,l}
+  auto pmu = rows_times(resp, l.coef->last_pmu.to(dev));                  // Σ_j r_j (P_ji μ_ji)_K
+  auto s = pmu - (row * l.u3.transpose(1, 2)).sum(2);                     // [N, d]
   std::vector<int64_t> shape(u.sizes().begin(), u.sizes().end());
   shape[1] /= k;
   return s.view(shape).to(u.scalar_type());
@@ -151,9 +152,15 @@ at::Tensor GaussianMixtureOracle::eps(const at::Tensor& u, const at::Tensor& t, 
   auto ell = at::empty({n}, at::kDouble);
   auto t_acc = t_cpu.accessor<double, 1>();
   auto ell_acc = ell.accessor<double, 1>();
+  const bool one_time = t_cpu.size(0) == 1;
+  double last_t = std::numeric_limits<double>::quiet_NaN(), last_ell = 0.0;
   for (int64_t i = 0; i < n; ++i) {
-    const double ti = t_acc[t_cpu.size(0) == 1 ? 0 : i];
-    ell_acc[i] = (i > 0 && t_acc[t_cpu.size(0) == 1 ? 0 : i - 1] == ti) ? ell_acc[i - 1] : sde_.ell(ti, sigma0);
+    const double ti = t_acc[one_time ? 0 : i];
+    if (ti != last_t) {  // samplers pass one time for all: one square-root factorisation
+      last_ell = sde_.ell(ti, sigma0);
+      last_t = ti;
+    }
+    ell_acc[i] = last_ell;
   }
   auto s = exact_score(u, t);
   std::vector<int64_t> shape(s.dim(), 1);

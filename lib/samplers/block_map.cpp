@@ -14,9 +14,15 @@ BlockMap::BlockMap(const Mat& m, int64_t block_numel, const at::TensorOptions& o
     form_ = Form::kScalar;
     scalar_ = m(0, 0);
   } else if (std::max(rows_, cols_) * block_numel <= kKronMaxWidth) {
+    // Mᵀ ⊗ I_d, [cols·d, rows·d], filled directly (at::kron costs more than a sampler step).
     form_ = Form::kKron;
-    auto eye = at::eye(block_numel, at::kDouble);
-    matrix_ = at::kron(to_tensor(m.transpose()), eye).to(options);  // [cols·d, rows·d]
+    const int64_t d = block_numel, width = rows_ * d;
+    std::vector<double> w(static_cast<size_t>(cols_ * d * width), 0.0);
+    for (int64_t r = 0; r < rows_; ++r)
+      for (int64_t c = 0; c < cols_; ++c)
+        for (int64_t i = 0; i < d; ++i) w[(c * d + i) * width + r * d + i] = m(r, c);
+    matrix_ = at::from_blob(w.data(), {cols_ * d, width}, at::kDouble)
+                  .to(options, /*non_blocking=*/false, /*copy=*/true);
   } else {
     form_ = Form::kBlockMajor;
     matrix_ = to_tensor(m).to(options);

@@ -8,7 +8,9 @@
 namespace hold {
 
 std::vector<double> make_time_grid(GridKind kind, int64_t steps, double t_max, double t_s) {
-  if (steps < 1) throw ConfigError("a time grid needs at least one step, got " + std::to_string(steps) + " (sample.nfe)");
+  if (steps < 1) {
+    throw ConfigError("a time grid needs at least one step, got " + std::to_string(steps) + " (sample.nfe)");
+  }
   if (!(t_s < t_max)) {
     throw ConfigError("the grid must run from a start time above t_s = " + std::to_string(t_s) + ", got " +
                       std::to_string(t_max) + " (sample.t_s)");

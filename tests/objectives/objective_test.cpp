@@ -60,7 +60,7 @@ at::Tensor gaussian_score(const LinearSde& sde, const at::Tensor& u, const at::T
   for (int64_t i = 0; i < n; ++i) {
     const Kernel kern = sde.kernel(tp[i]);
     Mat prec;
-    REQUIRE(try_inverse(data_marginal_cov(sde, tp[i], var), &prec));
+    if (!try_inverse(data_marginal_cov(sde, tp[i], var), &prec)) FAIL("singular marginal at t = " << tp[i]);
     for (int64_t c = 0; c < d; ++c) {
       double s = 0.0;
       for (int64_t j = 0; j < k; ++j) s -= prec(k - 1, j) * (up[i * k * d + j * d + c] - kern.phi(j, 0) * mean);

@@ -20,6 +20,7 @@ namespace hold::test {
 struct GaussianLaw {
   at::Tensor mean;  ///< [K]
   at::Tensor cov;   ///< [K, K]
+  int64_t steps = 0;  ///< grid steps the sampler took (propagate_law)
 };
 
 /// Exact law of the forward marginal at t for data N(m, s²) (one coordinate).
@@ -55,11 +56,13 @@ inline GaussianLaw propagate_law(const LinearSde& sde, ScoreModel& model, const 
     z.view({batch, m}).index_put_({rows, at::arange(m, at::kLong)}, 1.0);
     offset += m;
   };
-  auto out = detail::run_sampler(sde, model, options, u0, t_start, basis).u.view({batch, k});
+  const SampleResult result = detail::run_sampler(sde, model, options, u0, t_start, basis);
+  auto out = result.u.view({batch, k});
   auto a = out[0];
   auto lin = (out.narrow(0, 1, k) - a).t();        // A[:, j] = response to e_j
   auto noise = out.narrow(0, k + 1, draws) - a;    // C_g as rows
-  return {at::mv(lin, start.mean) + a, at::matmul(at::matmul(lin, start.cov), lin.t()) + at::matmul(noise.t(), noise)};
+  return {at::mv(lin, start.mean) + a, at::matmul(at::matmul(lin, start.cov), lin.t()) + at::matmul(noise.t(), noise),
+          result.steps};
 }
 
 /// max(‖Δmean‖∞, ‖Δcov‖∞).

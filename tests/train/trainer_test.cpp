@@ -1,0 +1,177 @@
+// The training loop: resume reproduces an uninterrupted run, checkpoints hold
+// what they promise, bad checkpoints are usage errors naming the file.
+#include "train/trainer.h"
+
+#include <ATen/ATen.h>
+#include <catch2/catch.hpp>
+#include <torch/nn/module.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "../io/temp_dir.h"
+#include "core/error.h"
+#include "io/config.h"
+#include "io/jsonl.h"
+#include "models/ema.h"
+#include "models/eps_network.h"
+#include "models/factory.h"
+#include "train/checkpoint.h"
+
+using namespace hold;
+namespace fs = std::filesystem;
+
+namespace {
+
+RunConfig tiny_config() {
+  return parse_config(R"(
+seed: 3
+sde: {name: hold}
+data: {name: gmm1d}
+model: {name: mlp, hidden: 16, layers: 3, embedding_dim: 8}
+objective: {name: bcsm}
+train: {steps: 20, batch_size: 32, lr: 1.0e-3, warmup: 5, grad_clip: 1.0, ema: 0.9,
+        log_every: 5, ckpt_every: 5, keep_checkpoints: 2}
+)",
+                      "trainer_test");
+}
+
+struct RunRecord {
+  std::vector<double> losses;
+  std::vector<at::Tensor> params;
+  std::vector<at::Tensor> ema;
+};
+
+/// Trains to max_steps in workdir (resuming if asked) and appends what it saw.
+void train_into(RunRecord& record, const std::string& workdir, bool resume, int64_t max_steps) {
+  TrainOptions options;
+  options.workdir = workdir;
+  options.resume = resume;
+  options.max_steps = max_steps;
+  Trainer trainer(tiny_config(), options);
+  trainer.run([&](const TrainProgress& p) { record.losses.push_back(p.loss); });
+  record.params.clear();
+  for (const auto& p : trainer.network().parameters()) record.params.push_back(p.detach().clone());
+  record.ema = trainer.ema().shadow();
+}
+
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("A resumed run reproduces the uninterrupted one exactly", "[train]") {
+  test::TempDir dir;
+  RunRecord straight, split;
+  train_into(straight, dir.file("straight"), /*resume=*/false, /*max_steps=*/-1);
+  train_into(split, dir.file("split"), /*resume=*/false, /*max_steps=*/10);
+  train_into(split, dir.file("split"), /*resume=*/true, /*max_steps=*/-1);
+
+  REQUIRE(straight.losses.size() == 20);
+  REQUIRE(split.losses.size() == 20);
+  for (size_t i = 0; i < 20; ++i) {
+    INFO("step " << i + 1);
+    CHECK(split.losses[i] == straight.losses[i]);
+  }
+  for (size_t i = 0; i < straight.params.size(); ++i) {
+    CHECK(at::equal(split.params[i], straight.params[i]));
+    CHECK(at::equal(split.ema[i], straight.ema[i]));
+  }
+  // The metrics files agree record by record (the timing aside).
+  const auto a = read_jsonl(dir.file("straight") + "/metrics.jsonl");
+  const auto b = read_jsonl(dir.file("split") + "/metrics.jsonl");
+  REQUIRE(a.size() == 4);
+  REQUIRE(b.size() == 4);
+  for (size_t i = 0; i < a.size(); ++i) {
+    CHECK(a[i]["step"] == b[i]["step"]);
+    CHECK(a[i]["loss"].get<double>() == b[i]["loss"].get<double>());
+    CHECK(a[i]["grad_norm"].get<double>() == b[i]["grad_norm"].get<double>());
+    CHECK(a[i]["lr"].get<double>() == b[i]["lr"].get<double>());
+    CHECK(a[i].contains("it_per_s"));
+  }
+  // Warmup: lr = 1e-3 · min(1, step/5).
+  CHECK(a[0]["lr"].get<double>() == Approx(1e-3));
+  CHECK(straight.losses.front() > 0);
+}
+
+TEST_CASE("Checkpoints hold config, step, weights and EMA, and the last k are kept", "[train]") {
+  test::TempDir dir;
+  TrainOptions options;
+  options.workdir = dir.path();
+  Trainer trainer(tiny_config(), options);
+  const TrainResult result = trainer.run();
+  CHECK(result.step == 20);
+  CHECK(result.checkpoint == dir.path() + "/checkpoints/ckpt_20.pt");
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir.path() + "/checkpoints")) files.push_back(e.path().filename());
+  std::sort(files.begin(), files.end());
+  CHECK(files == std::vector<std::string>{"ckpt_15.pt", "ckpt_20.pt", "latest.pt"});
+  CHECK(fs::exists(dir.file("config.yaml")));
+
+  const LoadedCheckpoint ckpt = load_checkpoint(dir.path() + "/checkpoints/latest.pt");
+  CHECK(ckpt.step == 20);
+  CHECK(to_yaml(ckpt.config) == to_yaml(tiny_config()));
+  const auto params = trainer.network().named_parameters();
+  CHECK(ckpt.ema.size() == params.size());
+  CHECK(ckpt.model.size() == params.size() + trainer.network().named_buffers().size());
+  for (const auto& p : params) {
+    INFO(p.key());
+    REQUIRE(ckpt.model.count(p.key()) == 1);
+    CHECK(at::equal(ckpt.model.at(p.key()), p.value()));
+  }
+  for (size_t i = 0; i < trainer.ema().names().size(); ++i) {
+    CHECK(at::equal(ckpt.ema.at(trainer.ema().names()[i]), trainer.ema().shadow()[i]));
+  }
+
+  // The EMA weights load into a fresh network built from the stored config.
+  auto net = make_network(ckpt.config, 1);
+  load_weights(*net, ckpt);
+  const auto loaded = net->named_parameters();
+  for (size_t i = 0; i < trainer.ema().names().size(); ++i) {
+    CHECK(at::equal(loaded[trainer.ema().names()[i]], trainer.ema().shadow()[i]));
+  }
+  load_weights(*net, ckpt, WeightSet::kRaw);
+  for (const auto& p : params) CHECK(at::equal(net->named_parameters()[p.key()], p.value()));
+  // The same checkpoint from the periodic file.
+  CHECK(load_checkpoint(dir.path() + "/checkpoints/ckpt_20.pt").step == 20);
+}
+
+TEST_CASE("Missing, corrupt or foreign checkpoints are usage errors naming the file", "[train]") {
+  test::TempDir dir;
+  TrainOptions options;
+  options.workdir = dir.path();
+  options.max_steps = 2;
+  train(tiny_config(), options);
+  const std::string good = dir.path() + "/checkpoints/latest.pt";
+
+  const std::string missing = dir.file("nope.pt");
+  CHECK_THAT(message_of([&] { load_checkpoint(missing); }), Catch::Contains(missing));
+
+  std::ifstream in(good, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string truncated = dir.file("truncated.pt");
+  std::ofstream(truncated, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  CHECK_THAT(message_of([&] { load_checkpoint(truncated); }), Catch::Contains(truncated));
+
+  const std::string text = dir.file("text.pt");
+  std::ofstream(text) << "not a checkpoint\n";
+  CHECK_THAT(message_of([&] { load_checkpoint(text); }), Catch::Contains(text));
+
+  // A network of another architecture does not take the weights.
+  RunConfig wider = tiny_config();
+  wider.model.hidden = 32;
+  auto net = make_network(wider, 1);
+  CHECK_THAT(message_of([&] { load_weights(*net, load_checkpoint(good)); }), Catch::Contains("shape"));
+
+  // A fresh run may not overwrite a work directory that holds one.
+  CHECK_THAT(message_of([&] { Trainer(tiny_config(), options); }), Catch::Contains("--resume"));
+}
