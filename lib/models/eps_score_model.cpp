@@ -39,7 +39,13 @@ const EpsScoreModel::Coefficients& EpsScoreModel::coefficients_at(double t) {
   return cache_;
 }
 
-at::Tensor EpsScoreModel::score(const at::Tensor& u, const at::Tensor& t) {
+at::Tensor EpsScoreModel::network_eps(const at::Tensor& u, const at::Tensor& t) {
+  const auto param = net_->parameters().front();
+  return net_->forward(u.to(param.device(), param.scalar_type()), t.to(param.device(), param.scalar_type()))
+      .to(u.device(), u.scalar_type());
+}
+
+EpsScoreModel::BatchCoefficients EpsScoreModel::batch_coefficients(const at::Tensor& u, const at::Tensor& t) {
   const int64_t n = u.size(0);
   const int k = sde_.num_blocks();
   TORCH_CHECK(t.dim() == 1 && t.size(0) == n, "EpsScoreModel: t must be [N] with N = ", n);
@@ -47,40 +53,60 @@ at::Tensor EpsScoreModel::score(const at::Tensor& u, const at::Tensor& t) {
   const double* tp = t_host.data_ptr<double>();
   bool same_t = true;
   for (int64_t i = 1; i < n && same_t; ++i) same_t = tp[i] == tp[0];
-
-  // The network in its own dtype and device; the result back in u's.
-  const auto param = net_->parameters().front();
-  const auto eps = net_->forward(u.to(param.device(), param.scalar_type()),
-                                 t.to(param.device(), param.scalar_type()))
-                       .to(u.device(), u.scalar_type());
-
+  BatchCoefficients c;
   if (same_t) {
-    const Coefficients& c = coefficients_at(tp[0]);
-    auto s = eps * (-1.0 / c.ell);
-    if (!mixed_score_) return s;
-    for (int j = 0; j < k; ++j) {
-      if (c.gauss_row[j] != 0.0) s = s - block(u, k, j) * c.gauss_row[j];
-    }
-    return s;
+    c.same = &coefficients_at(tp[0]);
+    return c;
   }
-
-  // Per-sample times (rare: callers other than the samplers): coefficients
-  // per sample on the host, applied with broadcasting.
-  auto inv_ell = at::empty({n}, at::kDouble);
+  // Per-sample times (training, or callers other than the samplers): the
+  // coefficients per sample on the host, applied with broadcasting.
+  auto ell = at::empty({n}, at::kDouble);
   auto rows = at::zeros({n, k}, at::kDouble);
-  double* inv_ell_p = inv_ell.data_ptr<double>();
+  double* ell_p = ell.data_ptr<double>();
   double* rows_p = rows.data_ptr<double>();
   for (int64_t i = 0; i < n; ++i) {
-    const Coefficients& c = coefficients_at(tp[i]);
-    inv_ell_p[i] = 1.0 / c.ell;
-    for (int j = 0; j < k && mixed_score_; ++j) rows_p[i * k + j] = c.gauss_row[j];
+    const Coefficients& ci = coefficients_at(tp[i]);
+    ell_p[i] = ci.ell;
+    for (int j = 0; j < k && mixed_score_; ++j) rows_p[i * k + j] = ci.gauss_row[j];
   }
-  std::vector<int64_t> bshape(u.dim(), 1);
-  bshape[0] = n;
-  auto s = eps * inv_ell.to(u.device(), u.scalar_type()).view(bshape).neg();
-  if (!mixed_score_) return s;
-  const auto r = rows.to(u.device(), u.scalar_type());
-  for (int j = 0; j < k; ++j) s = s - block(u, k, j) * r.select(1, j).view(bshape);
+  std::vector<int64_t> shape(u.dim(), 1);
+  shape[0] = n;
+  c.ell = ell.to(u.device(), u.scalar_type()).view(shape);
+  if (mixed_score_) c.rows = rows.to(u.device(), u.scalar_type());
+  return c;
+}
+
+at::Tensor EpsScoreModel::gauss_term(const at::Tensor& u, const BatchCoefficients& c) const {
+  const int k = sde_.num_blocks();
+  at::Tensor sum;
+  for (int j = 0; j < k; ++j) {
+    at::Tensor term;
+    if (c.same != nullptr) {
+      if (c.same->gauss_row[j] == 0.0) continue;
+      term = block(u, k, j) * c.same->gauss_row[j];
+    } else {
+      term = block(u, k, j) * c.rows.select(1, j).view(c.ell.sizes());
+    }
+    sum = sum.defined() ? sum + term : term;
+  }
+  return sum.defined() ? sum : at::zeros_like(block(u, k, 0));
+}
+
+at::Tensor EpsScoreModel::predict_eps(const at::Tensor& u, const at::Tensor& t) {
+  const auto eps = network_eps(u, t);
+  if (!mixed_score_) return eps;
+  // ε_θ − ℓ_t s_gauss = ε_θ + ℓ_t Σ_j row_j u_j.
+  const BatchCoefficients c = batch_coefficients(u, t);
+  const auto g = gauss_term(u, c);
+  return c.same != nullptr ? eps + g * c.same->ell : eps + g * c.ell;
+}
+
+at::Tensor EpsScoreModel::score(const at::Tensor& u, const at::Tensor& t) {
+  const BatchCoefficients c = batch_coefficients(u, t);
+  const auto eps = network_eps(u, t);
+  // s = −ε_θ/ℓ_t (+ s_gauss = −Σ_j row_j u_j when mixed).
+  at::Tensor s = c.same != nullptr ? eps * (-1.0 / c.same->ell) : -eps / c.ell;
+  if (mixed_score_) s = s - gauss_term(u, c);
   return s;
 }
 

@@ -32,7 +32,12 @@ class EpsScoreModel : public ScoreModel {
 
   /// u: [N, K·C, ...] float32/float64 (on the network's device); t: [N] float64.
   /// Returns [N, C, ...] in u's dtype. The network runs in its own dtype.
+  /// score = −predict_eps(u, t)/ℓ_t.
   at::Tensor score(const at::Tensor& u, const at::Tensor& t) override;
+  /// The ε the model stands for, which the training loss compares with z_K:
+  /// ε_θ(u, t) (plain) or ε_θ(u, t) − ℓ_t s_gauss(u, t) (mixed). Differentiable
+  /// in the network's parameters. Shapes as score(); t may differ per sample.
+  at::Tensor predict_eps(const at::Tensor& u, const at::Tensor& t);
 
   /// ℓ_t of the parameterisation (math.md §3).
   double ell(double t) const;
@@ -51,6 +56,18 @@ class EpsScoreModel : public ScoreModel {
     std::vector<double> gauss_row;
   };
   const Coefficients& coefficients_at(double t);
+  /// ε_θ(u, t) in u's dtype and device (the network in its own).
+  at::Tensor network_eps(const at::Tensor& u, const at::Tensor& t);
+  /// Per-sample ℓ_t ([N, 1, ...] to broadcast over a block) and, if mixed, the
+  /// precision rows ([N, K]); or, when all t are equal, the cached scalars.
+  struct BatchCoefficients {
+    const Coefficients* same = nullptr;  ///< set when all t are equal
+    at::Tensor ell;                      ///< [N, 1, ...] otherwise
+    at::Tensor rows;                     ///< [N, K] otherwise (mixed only)
+  };
+  BatchCoefficients batch_coefficients(const at::Tensor& u, const at::Tensor& t);
+  /// Σ_j row_j u_j = −s_gauss.
+  at::Tensor gauss_term(const at::Tensor& u, const BatchCoefficients& c) const;
 
   std::shared_ptr<EpsNetwork> net_;
   const LinearSde& sde_;

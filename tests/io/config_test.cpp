@@ -228,7 +228,7 @@ TEST_CASE("impossible combinations are rejected before any work", "[io][config]"
   CHECK_THAT(error_of("sde:\n  name: hold\nobjective:\n  blocks: [x, b5]\n"), Contains("(test.yaml:4 objective."));
 }
 
-TEST_CASE("--set overrides a key with the same checks", "[io][config]") {
+TEST_CASE("Overrides given with --set get the same checks", "[io][config]") {
   const std::string text = "sde:\n  name: hold\n  beta: 8\n";
   SECTION("scalars and flow sequences") {
     const RunConfig c = parse_config(text, "t.yaml", {"sde.beta=5.5", "sde.roots=[-1, -2, -3]", "sample.grid=uniform"});
