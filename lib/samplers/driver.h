@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "models/score_model.h"
-#include "samplers/block_map.h"
+#include "sde/block_map.h"
 #include "samplers/sampler.h"
 
 namespace hold {

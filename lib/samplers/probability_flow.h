@@ -5,7 +5,7 @@
 // β D_KK, and the sub-VP g²). Samplers integrate it from t_start down to t_s.
 #include <ATen/core/Tensor.h>
 
-#include "samplers/block_map.h"
+#include "sde/block_map.h"
 #include "samplers/driver.h"
 
 namespace hold::detail {

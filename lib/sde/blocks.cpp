@@ -1,5 +1,7 @@
 #include "sde/blocks.h"
 
+#include "sde/block_map.h"
+
 #include <ATen/ATen.h>
 
 namespace hold {
@@ -40,7 +42,8 @@ at::Tensor apply_blockwise(const at::Tensor& m, const at::Tensor& u) {
 }
 
 at::Tensor apply_blockwise(const Mat& m, const at::Tensor& u) {
-  return apply_blockwise(to_tensor(m, u.scalar_type(), u.device()), u);
+  // BlockMap picks the fastest form once (a Kronecker GEMM for narrow states).
+  return BlockMap(m, u.numel() / (u.size(0) * m.cols()), u.options()).apply(u);
 }
 
 at::Tensor apply_blockwise_batched(const at::Tensor& m, const at::Tensor& u) {

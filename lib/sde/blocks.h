@@ -25,7 +25,8 @@ at::Tensor to_tensor(const Mat& m, at::ScalarType dtype = at::kDouble,
                      at::Device device = at::kCPU);
 /// (m ⊗ I) u: out_k = Σ_j m_kj u_j for every data coordinate. m is K×K.
 at::Tensor apply_blockwise(const Mat& m, const at::Tensor& u);
-/// The same with a precomputed m tensor ([K, K], u's dtype and device).
+/// The same with a precomputed m tensor ([K, K], u's dtype and device), as one
+/// broadcast matmul (N small GEMMs: slow for narrow states; BlockMap is faster).
 at::Tensor apply_blockwise(const at::Tensor& m, const at::Tensor& u);
 /// Per-sample matrices: m [N, K, K], out[n]_k = Σ_j m[n]_kj u[n]_j.
 at::Tensor apply_blockwise_batched(const at::Tensor& m, const at::Tensor& u);

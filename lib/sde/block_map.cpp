@@ -1,4 +1,4 @@
-#include "samplers/block_map.h"
+#include "sde/block_map.h"
 
 #include <ATen/ATen.h>
 
@@ -6,7 +6,7 @@
 
 #include "sde/blocks.h"
 
-namespace hold::detail {
+namespace hold {
 
 BlockMap::BlockMap(const Mat& m, int64_t block_numel, const at::TensorOptions& options)
     : rows_(m.rows()), cols_(m.cols()), block_numel_(block_numel) {
@@ -68,4 +68,4 @@ void BlockMap::add_to(const at::Tensor& out, const at::Tensor& u) const {
   }
 }
 
-}  // namespace hold::detail
+}  // namespace hold

@@ -1,7 +1,7 @@
 #pragma once
 // BlockMap: a small matrix applied blockwise, (M ⊗ I) u, prepared once for one
 // state layout so that a sampler step costs one tensor op per map (math.md §1:
-// data dimensions never mix). Internal to the samplers (hold::detail).
+// data dimensions never mix). Used by the samplers and by apply_blockwise.
 //
 // Why not sde/blocks.h's apply_blockwise: its broadcast matmul runs N tiny
 // GEMMs, ~18 µs for a [512, 3·2] state, an order of magnitude more than the
@@ -16,7 +16,7 @@
 
 #include "sde/mat.h"
 
-namespace hold::detail {
+namespace hold {
 
 class BlockMap {
  public:
@@ -46,4 +46,4 @@ class BlockMap {
   at::Tensor matrix_;  // kKron: Mᵀ ⊗ I_d; kBlockMajor: M
 };
 
-}  // namespace hold::detail
+}  // namespace hold

@@ -1,5 +1,5 @@
-// BlockMap: (M ⊗ I) u in its Kronecker and block-major forms equals apply_blockwise.
-#include "samplers/block_map.h"
+// BlockMap: (M ⊗ I) u in its Kronecker and block-major forms equals the broadcast matmul of apply_blockwise(tensor, u).
+#include "sde/block_map.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -10,7 +10,7 @@
 
 namespace hold {
 
-TEST_CASE("BlockMap applies a small matrix blockwise in every form", "[samplers]") {
+TEST_CASE("BlockMap applies a small matrix blockwise in every form", "[sde]") {
   // Widths 1·2 and 3·2 (Kronecker form), 3·16 and 3·4·4 images (block-major form).
   const std::vector<int64_t> data_shape = GENERATE(std::vector<int64_t>{2}, std::vector<int64_t>{1, 4, 4},
                                                    std::vector<int64_t>{16}, std::vector<int64_t>{2, 2, 1});
@@ -31,8 +31,8 @@ TEST_CASE("BlockMap applies a small matrix blockwise in every form", "[samplers]
     row(0, i) = 1.5 * i - 0.25;
     for (int j = 0; j < k; ++j) m(i, j) = (i + 1) * 0.7 - j * 0.3 + (i == j);
   }
-  const detail::BlockMap square(m, numel, f64), inject(col, numel, f64), project(row, numel, f64);
-  REQUIRE_ALLCLOSE(square.apply(u), apply_blockwise(m, u), 1e-13);
+  const BlockMap square(m, numel, f64), inject(col, numel, f64), project(row, numel, f64);
+  REQUIRE_ALLCLOSE(square.apply(u), apply_blockwise(to_tensor(m), u), 1e-13);
 
   // K×1: one block into all (here against the K×K map of [s; 0; …]).
   std::vector<at::Tensor> padded{s};
@@ -41,13 +41,13 @@ TEST_CASE("BlockMap applies a small matrix blockwise in every form", "[samplers]
   for (int i = 0; i < k; ++i) col_square(i, 0) = col(i, 0);
   auto out = u.clone();
   inject.add_to(out, s);
-  REQUIRE_ALLCLOSE(out, u + apply_blockwise(col_square, join_blocks(padded)), 1e-13);
+  REQUIRE_ALLCLOSE(out, u + apply_blockwise(to_tensor(col_square), join_blocks(padded)), 1e-13);
   // 1×K: a row of blocks into one.
   REQUIRE_ALLCLOSE(project.apply(u), apply_row(row, 0, u), 1e-13);
 
   out = u.clone();
   square.add_to(out, u);
-  REQUIRE_ALLCLOSE(out, u + apply_blockwise(m, u), 1e-13);
+  REQUIRE_ALLCLOSE(out, u + apply_blockwise(to_tensor(m), u), 1e-13);
 }
 
 }  // namespace hold
