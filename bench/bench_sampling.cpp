@@ -10,6 +10,7 @@
 // taking the median of R repeats of each, interleaved so that drift in the
 // machine's speed hits both alike.
 #include <ATen/ATen.h>
+#include <ATen/Context.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
@@ -21,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "io/cli.h"
 #include "io/config.h"
 #include "models/eps_network.h"
 #include "models/factory.h"
@@ -35,6 +37,18 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+/// A score model that costs nothing: what is left is the sampler's own work.
+class ZeroScore : public hold::ScoreModel {
+ public:
+  at::Tensor score(const at::Tensor& u, const at::Tensor&) override {
+    return at::zeros({u.size(0), u.size(1) / k_}, u.options());
+  }
+  explicit ZeroScore(int k) : k_(k) {}
+
+ private:
+  int k_;
+};
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -60,6 +74,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  hold::tune_cpu_runtime();  // as every hold-* tool does
   at::set_num_threads(threads);
   const hold::RunConfig config = hold::parse_config(
       "sde: {name: " + sde_name + "}\ndata: {name: swissroll}\nmodel: {name: mlp, hidden: 128, layers: 5}\n" +
@@ -86,19 +101,29 @@ int main(int argc, char** argv) {
       net->forward(u, t);
       hold::sample(sde, *model, options, {2}, batch, gen);
     }
-    std::vector<double> bare, sampler;
+    ZeroScore zero(sde.num_blocks());
+    std::vector<double> bare, sampler, wrapped, alone;
+    const at::Tensor t64 = at::full({batch}, 0.5, at::kDouble);
     int64_t used = 0;
     for (int r = 0; r < repeats; ++r) {
       auto t0 = Clock::now();
       for (int64_t i = 0; i < nfe; ++i) net->forward(u, t);
       bare.push_back(seconds_since(t0));
       t0 = Clock::now();
+      for (int64_t i = 0; i < nfe; ++i) model->score(u, t64);
+      wrapped.push_back(seconds_since(t0));
+      t0 = Clock::now();
       used = hold::sample(sde, *model, options, {2}, batch, gen).nfe;
       sampler.push_back(seconds_since(t0));
+      t0 = Clock::now();
+      hold::sample(sde, zero, options, {2}, batch, gen);
+      alone.push_back(seconds_since(t0));
     }
     const double b = median(bare), s = median(sampler);
-    std::printf("%-3s nfe %lld: sampler %.2f ms, %lld bare network calls %.2f ms, ratio %.3f\n", method.c_str(),
-                static_cast<long long>(used), 1e3 * s, static_cast<long long>(nfe), 1e3 * b, s / b);
+    std::printf("%-3s nfe %lld: sampler %.2f ms, %lld bare network calls %.2f ms, ratio %.3f"
+                " (score-model calls alone: %.3f; sampler with a free model: %.2f ms)\n",
+                method.c_str(), static_cast<long long>(used), 1e3 * s, static_cast<long long>(nfe), 1e3 * b, s / b,
+                median(wrapped) / b, 1e3 * median(alone));
   }
   return 0;
 }

@@ -1,5 +1,8 @@
 #include "io/cli.h"
 
+#include <malloc.h>
+
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <CLI/CLI.hpp>
 #include <c10/util/Exception.h>
@@ -56,9 +59,23 @@ int report(const std::string& what, int code) {
 
 }  // namespace
 
+void tune_cpu_runtime() {
+  // Denormal floats cost ~100x per operation on x86; a network fed states far
+  // from the data (an untrained net, the first reverse steps) produces them in
+  // SiLU's tails. Flushing them to zero changes nothing above 1e-38 and made
+  // 150 lt steps of the toy MLP 1.3x faster.
+  at::globalContext().setFlushDenormal(true);
+  // glibc returns large freed blocks to the kernel (mmap / trim), so every
+  // training or sampling step page-faults its activations back in (measured:
+  // 12 % kernel time at batch 512). Keep them in the heap instead.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
+
 int run_app(int argc, char** argv, const std::string& name, const std::string& description,
             const std::function<void(CLI::App&, CommonFlags&)>& add_flags,
             const std::function<int(const CommonFlags&)>& main) {
+  tune_cpu_runtime();
   CommonFlags flags;
   CLI::App app(description, name);
   try {

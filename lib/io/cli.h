@@ -59,6 +59,10 @@ int run_app(int argc, char** argv, const std::string& name, const std::string& d
             const std::function<void(CLI::App&, CommonFlags&)>& add_flags,
             const std::function<int(const CommonFlags&)>& main);
 
+/// Flushes denormals to zero and tunes glibc malloc to keep freed blocks
+/// (run_app calls it first; benchmarks call it to measure the same thing).
+void tune_cpu_runtime();
+
 /// Torch intra-op threads: `threads` > 0, or all cores when 0.
 void set_thread_count(int threads);
 

@@ -16,6 +16,23 @@ at::Tensor parameter_named(const torch::nn::Module& model, const std::string& na
   return *p;
 }
 
+/// The one buffer the parameters are consecutive, contiguous views of, or an
+/// undefined tensor if they are not.
+at::Tensor flat_buffer(const std::vector<at::Tensor>& params) {
+  if (params.empty()) return {};
+  const auto& first = params[0];
+  int64_t offset = first.storage_offset();
+  for (const auto& p : params) {
+    if (!p.is_contiguous() || p.storage_offset() != offset || p.scalar_type() != first.scalar_type() ||
+        !p.storage().is_alias_of(first.storage())) {
+      return {};
+    }
+    offset += p.numel();
+  }
+  return at::empty({0}, first.options())
+      .set_(first.storage(), first.storage_offset(), {offset - first.storage_offset()}, {1});
+}
+
 }  // namespace
 
 Ema::Ema(const torch::nn::Module& model, double decay) : decay_(decay) {
@@ -23,15 +40,29 @@ Ema::Ema(const torch::nn::Module& model, double decay) : decay_(decay) {
     throw std::invalid_argument("Ema: decay must be in [0, 1), got " + std::to_string(decay));
   }
   at::NoGradGuard no_grad;
+  int64_t total = 0;
   for (const auto& item : model.named_parameters(/*recurse=*/true)) {
     names_.push_back(item.key());
     params_.push_back(item.value());
-    shadow_.push_back(item.value().detach().clone());
+    total += item.value().numel();
+  }
+  if (params_.empty()) return;
+  params_flat_ = flat_buffer(params_);
+  shadow_flat_ = at::empty({total}, params_[0].options());
+  int64_t offset = 0;
+  for (const auto& p : params_) {
+    shadow_.push_back(shadow_flat_.narrow(0, offset, p.numel()).view(p.sizes()));
+    shadow_.back().copy_(p);
+    offset += p.numel();
   }
 }
 
 void Ema::update() {
   at::NoGradGuard no_grad;
+  if (params_flat_.defined()) {
+    shadow_flat_.mul_(decay_).add_(params_flat_, /*alpha=*/1.0 - decay_);
+    return;
+  }
   at::_foreach_mul_(shadow_, decay_);
   at::_foreach_add_(shadow_, params_, /*alpha=*/1.0 - decay_);
 }

@@ -2,8 +2,9 @@
 // Exponential moving average of a module's parameters (math.md §7: the EMA
 // weights are the ones sampled from):
 //   shadow ← decay · shadow + (1 − decay) · θ     after every optimiser step.
-// The shadow is kept in the parameters' dtype and device and updated with two
-// fused multi-tensor ops (no per-parameter loop of small kernels).
+// The shadow is kept in the parameters' dtype and device, in one flat buffer.
+// When the parameters themselves live in one flat buffer (train/flat_parameters.h)
+// an update is two tensor ops; otherwise two multi-tensor (_foreach) ops.
 #include <ATen/core/Tensor.h>
 
 #include <string>
@@ -32,6 +33,8 @@ class Ema {
   void copy_from(const torch::nn::Module& model);
 
   double decay() const { return decay_; }
+  /// Whether the parameters were found in one flat buffer (two-op updates).
+  bool is_flat() const { return params_flat_.defined(); }
   /// Parameter names (as Module::named_parameters) and the shadow tensors, in
   /// the same order: the EMA's state for checkpoints.
   const std::vector<std::string>& names() const { return names_; }
@@ -44,7 +47,9 @@ class Ema {
   double decay_;
   std::vector<std::string> names_;
   std::vector<at::Tensor> params_;
-  std::vector<at::Tensor> shadow_;
+  std::vector<at::Tensor> shadow_;  // views into shadow_flat_
+  at::Tensor params_flat_;          // defined when the parameters are one buffer
+  at::Tensor shadow_flat_;
 };
 
 }  // namespace hold

@@ -1,6 +1,7 @@
 #include "models/eps_score_model.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include "models/eps_network.h"
 #include "sde/blocks.h"
@@ -30,12 +31,16 @@ std::vector<double> EpsScoreModel::gauss_precision_row(double t) const {
   return row;
 }
 
+EpsScoreModel::Coefficients EpsScoreModel::coefficients(double t) const {
+  Coefficients c;
+  c.t = t;
+  c.ell = ell(t);
+  if (mixed_score_) c.gauss_row = gauss_precision_row(t);
+  return c;
+}
+
 const EpsScoreModel::Coefficients& EpsScoreModel::coefficients_at(double t) {
-  if (cache_.t != t) {
-    cache_.t = t;
-    cache_.ell = ell(t);
-    if (mixed_score_) cache_.gauss_row = gauss_precision_row(t);
-  }
+  if (cache_.t != t) cache_ = coefficients(t);
   return cache_;
 }
 
@@ -64,11 +69,13 @@ EpsScoreModel::BatchCoefficients EpsScoreModel::batch_coefficients(const at::Ten
   auto rows = at::zeros({n, k}, at::kDouble);
   double* ell_p = ell.data_ptr<double>();
   double* rows_p = rows.data_ptr<double>();
-  for (int64_t i = 0; i < n; ++i) {
-    const Coefficients& ci = coefficients_at(tp[i]);
-    ell_p[i] = ci.ell;
-    for (int j = 0; j < k && mixed_score_; ++j) rows_p[i * k + j] = ci.gauss_row[j];
-  }
+  at::parallel_for(0, n, /*grain_size=*/128, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const Coefficients ci = coefficients(tp[i]);
+      ell_p[i] = ci.ell;
+      for (int j = 0; j < k && mixed_score_; ++j) rows_p[i * k + j] = ci.gauss_row[j];
+    }
+  });
   std::vector<int64_t> shape(u.dim(), 1);
   shape[0] = n;
   c.ell = ell.to(u.device(), u.scalar_type()).view(shape);

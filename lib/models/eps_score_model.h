@@ -55,6 +55,8 @@ class EpsScoreModel : public ScoreModel {
     double ell = 0.0;
     std::vector<double> gauss_row;
   };
+  Coefficients coefficients(double t) const;
+  /// The same through a one-entry cache (samplers call with one t per batch).
   const Coefficients& coefficients_at(double t);
   /// ε_θ(u, t) in u's dtype and device (the network in its own).
   at::Tensor network_eps(const at::Tensor& u, const at::Tensor& t);

@@ -34,7 +34,6 @@ class TimeEmbeddingImpl : public torch::nn::Module {
 
   TimeEmbeddingOptions options;
   at::Tensor frequencies;  ///< ω, [dim/2]
-
 };
 TORCH_MODULE(TimeEmbedding);
 

@@ -43,8 +43,10 @@ class Objective {
 
   /// Σ₀ of this objective (used for ℓ_t by the score parameterisation).
   const Mat& sigma0() const { return sigma0_; }
-  /// Draws t, the aux blocks (dsm) and z; builds u_t = μ_t + L_t z (math.md §3).
-  /// Draw order from gen: t, then aux blocks (dsm only), then z.
+  /// Draws t, the given aux blocks and z; builds u_t = μ_t + L_t z (math.md §3).
+  /// Draw order from gen: t, then the given aux blocks in block order (all of
+  /// them for dsm, S ∖ {x} for bcsm; none for the default S = {x}), then z.
+  /// x0: [N, C, ...] on the generator's device (the trainer keeps it on the CPU).
   PerturbedBatch perturb(const at::Tensor& x0, at::Generator gen) const;
   /// The same at given times t ([N] float64).
   PerturbedBatch perturb_at(const at::Tensor& x0, const at::Tensor& t, at::Generator gen) const;

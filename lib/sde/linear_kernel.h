@@ -45,10 +45,16 @@ class LinearKernel {
 
   Mat a_, d_;
   double a_norm_ = 0.0;
-  std::vector<Mat> phi_terms_;  // Aⁿ/n!
-  std::vector<Mat> q_terms_;    // M_n/(n+1)!
+  // Taylor coefficients packed row-major, term n at [n·K², (n+1)·K²), so that
+  // the Horner loop runs over contiguous doubles (one fused loop, no Mat
+  // temporaries: this is the per-sample cost of every training step).
+  std::vector<double> phi_terms_;  // Aⁿ/n!
+  std::vector<double> q_terms_;    // M_n/(n+1)!
   double spacing_ = 0.0;        // anchor spacing Δ (0: no table)
-  std::vector<Kernel> anchors_;
+  // Anchors Φ(jΔ), Q(jΔ) packed as 2·K² doubles each (Φ then Q, row-major):
+  // compact enough to stay in cache while a batch draws random times.
+  std::vector<double> anchors_;
+  size_t num_anchors_ = 0;
 };
 
 }  // namespace hold

@@ -205,8 +205,12 @@ Mat lower_factor_of_sum(const Mat& a1, const Mat& a2) {
     }
   double v[2 * kMaxBlocks];
   for (int k = 0; k < n; ++k) {
-    double norm = 0.0;
-    for (int i = k; i < m; ++i) norm = std::hypot(norm, w[i][k]);
+    // Column norm as a plain sum of squares: the entries of the kernels' factors
+    // lie far inside double's range (|w| in [1e-60, 1e60]), so hypot's
+    // overflow guard is not needed, and it is the hot loop of training.
+    double sum_sq = 0.0;
+    for (int i = k; i < m; ++i) sum_sq += w[i][k] * w[i][k];
+    const double norm = std::sqrt(sum_sq);
     if (norm == 0.0) continue;
     const double alpha = w[k][k] > 0 ? -norm : norm;
     for (int i = k; i < m; ++i) v[i] = w[i][k];

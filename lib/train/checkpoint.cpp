@@ -2,7 +2,6 @@
 
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
-#include <torch/optim/optimizer.h>
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
@@ -12,6 +11,7 @@
 #include "core/error.h"
 #include "io/atomic_file.h"
 #include "models/ema.h"
+#include "train/adam.h"
 
 namespace hold {
 namespace {
@@ -95,8 +95,9 @@ std::string serialize_checkpoint(const TrainingState& state) {
   archive.write("step", c10::IValue(state.step));
 
   torch::serialize::OutputArchive model;
+  // Copies, not views: the parameters may be views into one flat buffer.
   for (const auto& item : state.model.named_parameters(/*recurse=*/true)) {
-    model.write(item.key(), item.value().detach());
+    model.write(item.key(), item.value().detach().clone());
   }
   for (const auto& item : state.model.named_buffers(/*recurse=*/true)) {
     model.write(item.key(), item.value(), /*is_buffer=*/true);
@@ -105,7 +106,7 @@ std::string serialize_checkpoint(const TrainingState& state) {
 
   torch::serialize::OutputArchive ema;
   for (size_t i = 0; i < state.ema.names().size(); ++i) {
-    ema.write(state.ema.names()[i], state.ema.shadow()[i]);
+    ema.write(state.ema.names()[i], state.ema.shadow()[i].clone());
   }
   archive.write("ema", ema);
 
@@ -153,7 +154,7 @@ void load_weights(torch::nn::Module& model, const LoadedCheckpoint& checkpoint, 
 }
 
 int64_t restore_training_state(const std::string& path, torch::nn::Module& model, Ema& ema,
-                               torch::optim::Optimizer& optimizer, at::Generator& generator) {
+                               Adam& optimizer, at::Generator& generator) {
   Archive archive;
   open_archive(path, archive);
   try {

@@ -6,7 +6,7 @@
 //   step       the number of optimiser steps taken
 //   model      parameters and buffers by name (Module::named_parameters / _buffers)
 //   ema        the EMA shadow of the parameters by name
-//   optimizer  the optimiser's state (Adam moments and step counts)
+//   optimizer  the optimiser's state (Adam moments and step count)
 //   generator  the run generator's state, so a resumed run draws the same numbers
 // written atomically (temporary file, fsync, rename: io/atomic_file.h).
 #include <ATen/core/Generator.h>
@@ -22,13 +22,11 @@ namespace torch {
 namespace nn {
 class Module;
 }  // namespace nn
-namespace optim {
-class Optimizer;
-}  // namespace optim
 }  // namespace torch
 
 namespace hold {
 
+class Adam;
 class Ema;
 
 /// References to the live training state, for save_checkpoint.
@@ -37,7 +35,7 @@ struct TrainingState {
   int64_t step;
   const torch::nn::Module& model;
   const Ema& ema;
-  const torch::optim::Optimizer& optimizer;
+  const Adam& optimizer;
   const at::Generator& generator;
 };
 
@@ -71,6 +69,6 @@ void load_weights(torch::nn::Module& model, const LoadedCheckpoint& checkpoint,
 /// Restores model, EMA, optimiser and generator from the checkpoint at `path`
 /// (resume); returns its step. Errors as load_checkpoint.
 int64_t restore_training_state(const std::string& path, torch::nn::Module& model, Ema& ema,
-                               torch::optim::Optimizer& optimizer, at::Generator& generator);
+                               Adam& optimizer, at::Generator& generator);
 
 }  // namespace hold

@@ -2,7 +2,6 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <torch/optim/adam.h>
 
 #include <algorithm>
 #include <chrono>
@@ -20,10 +19,13 @@
 #include "io/jsonl.h"
 #include "models/ema.h"
 #include "models/eps_network.h"
+#include "models/eps_score_model.h"
 #include "models/factory.h"
 #include "objectives/objective.h"
 #include "sde/presets.h"
+#include "train/adam.h"
 #include "train/checkpoint.h"
+#include "train/flat_parameters.h"
 
 namespace hold {
 namespace fs = std::filesystem;
@@ -53,15 +55,6 @@ std::vector<int64_t> checkpoint_steps(const std::string& dir) {
   }
   std::sort(steps.begin(), steps.end());
   return steps;
-}
-
-/// Global L2 norm of the gradients, then scales them to max_norm if larger
-/// (max_norm ≤ 0: no clipping). Two multi-tensor ops, one host sync.
-double clip_grad_norm(const std::vector<at::Tensor>& grads, double max_norm) {
-  const auto norms = at::_foreach_norm(grads, 2);
-  const double total = at::stack(norms).norm().item<double>();
-  if (max_norm > 0 && total > max_norm) at::_foreach_mul_(grads, max_norm / (total + 1e-6));
-  return total;
 }
 
 /// Keeps the records of a metrics file up to `step` (a resumed run rewrites
@@ -95,8 +88,9 @@ struct Trainer::State {
   at::Generator gen;
   at::Device device;
   std::shared_ptr<EpsNetwork> net;
-  std::vector<at::Tensor> params;
-  std::unique_ptr<torch::optim::Adam> optimizer;
+  std::unique_ptr<EpsScoreModel> model;  // the parameterisation (plain or mixed ε)
+  std::unique_ptr<FlatParameters> flat;  // parameters and gradients as two buffers
+  std::unique_ptr<Adam> optimizer;
   std::unique_ptr<Ema> ema;
   int64_t step = 0;
   int64_t total = 0;
@@ -123,8 +117,9 @@ Trainer::Trainer(const RunConfig& config, TrainOptions options)
 
   s.net = make_network(s.config, s.data->dim());
   s.net->to(s.device);
-  s.params = s.net->parameters();
-  s.optimizer = std::make_unique<torch::optim::Adam>(s.params, torch::optim::AdamOptions(s.config.train.lr));
+  s.model = std::make_unique<EpsScoreModel>(s.net, s.sde, s.objective.sigma0(), s.config.model.mixed_score);
+  s.flat = std::make_unique<FlatParameters>(*s.net);  // before the EMA: it sees the flat buffer
+  s.optimizer = std::make_unique<Adam>(s.flat->values(), s.flat->grads());
   s.ema = std::make_unique<Ema>(*s.net, s.config.train.ema);
 
   make_dirs(s.checkpoint_dir());
@@ -162,25 +157,29 @@ TrainProgress Trainer::train_step() {
 
   const auto x0 = s.data->sample(s.config.train.batch_size, s.gen);
   lap(tm.data);
-  const PerturbedBatch batch = s.objective.perturb(x0, s.gen);
-  const auto u_t = batch.u_t.to(s.device);
-  const auto t = batch.t.to(s.device, at::kFloat);
-  PerturbedBatch on_device{u_t, batch.t, batch.target.to(s.device), batch.weight.to(s.device), batch.ell};
+  PerturbedBatch batch = s.objective.perturb(x0, s.gen);
+  if (s.device != batch.u_t.device()) {
+    batch = {batch.u_t.to(s.device), batch.t.to(s.device), batch.target.to(s.device),
+             batch.weight.to(s.device), batch.ell.to(s.device)};
+  }
   lap(tm.objective);
 
-  s.optimizer->zero_grad();
-  const auto loss = s.objective.loss(s.net->forward(u_t, t), on_device);
+  s.flat->zero_grad();
+  const auto loss = s.objective.loss(s.model->predict_eps(batch.u_t, batch.t), batch);
   loss.backward();
   p.loss = loss.item<double>();
   lap(tm.forward_backward);
 
-  std::vector<at::Tensor> grads;
-  grads.reserve(s.params.size());
-  for (const auto& param : s.params) grads.push_back(param.grad());
-  p.grad_norm = clip_grad_norm(grads, s.config.train.grad_clip);
+  p.grad_norm = s.flat->clip_grad_norm(s.config.train.grad_clip);
+  if (!std::isfinite(p.loss) || !std::isfinite(p.grad_norm)) {
+    // Stop before the step would write non-finite values into the weights.
+    std::ostringstream os;
+    os << "training diverged: loss " << p.loss << ", gradient norm " << p.grad_norm << " (step "
+       << s.step + 1 << ")";
+    throw NumericalError(os.str());
+  }
   p.lr = s.lr_at(s.step + 1);
-  for (auto& group : s.optimizer->param_groups()) group.options().set_lr(p.lr);
-  s.optimizer->step();
+  s.optimizer->step(p.lr);
   lap(tm.optimizer);
 
   s.ema->update();
@@ -189,12 +188,6 @@ TrainProgress Trainer::train_step() {
   ++s.step;
   p.step = s.step;
   p.total_steps = s.total;
-  if (!std::isfinite(p.loss) || !std::isfinite(p.grad_norm)) {
-    std::ostringstream os;
-    os << "training diverged: loss " << p.loss << ", gradient norm " << p.grad_norm << " (step "
-       << s.step << ")";
-    throw NumericalError(os.str());
-  }
   return p;
 }
 
@@ -227,6 +220,7 @@ TrainResult Trainer::run(const TrainCallback& callback) {
   double loss_sum = 0, grad_sum = 0;
   int64_t interval_steps = 0;
   auto interval_start = Clock::now();
+  const int64_t first_step = s.step;
   int64_t last_checkpoint = -1;
   while (s.step < s.total) {
     const TrainProgress p = train_step();
@@ -251,7 +245,11 @@ TrainResult Trainer::run(const TrainCallback& callback) {
     }
     if (callback) callback(p);
   }
-  if (last_checkpoint != s.step) result.checkpoint = save_checkpoint();
+  if (s.step == first_step && fs::exists(s.latest_path())) {
+    result.checkpoint = s.latest_path();  // resumed a finished run: nothing new to save
+  } else if (last_checkpoint != s.step) {
+    result.checkpoint = save_checkpoint();
+  }
   result.step = s.step;
   return result;
 }

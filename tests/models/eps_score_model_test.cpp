@@ -10,7 +10,9 @@
 #include <memory>
 #include <string>
 
+#include "io/config.h"
 #include "models/eps_network.h"
+#include "models/factory.h"
 #include "models/gaussian_mixture_oracle.h"
 #include "objectives/objective.h"
 #include "sde/blocks.h"
@@ -124,4 +126,36 @@ TEST_CASE("The mixed score adds s_gauss = -[(Sigma^g_t)^-1 u]_K to -eps/ell", "[
   for (int64_t i = 0; i < n; ++i) inv_ell[i][0] = 1.0 / model.ell(t[i].item<double>());
   CHECK_ALLCLOSE_REL(model.score(u, t), centred_gaussian_score(sde, u, t, 1.0) - eps_value * inv_ell, 1e-10,
                      1e-9);
+  // What training compares with z_K: the ε the model stands for, −ℓ_t s.
+  CHECK_ALLCLOSE_REL(model.predict_eps(u, t), -model.score(u, t) / inv_ell, 1e-10, 1e-9);
+  CHECK_ALLCLOSE_REL(model.predict_eps(u, at::full({n}, 0.2, at::kDouble)),
+                     -model.score(u, at::full({n}, 0.2, at::kDouble)) * model.ell(0.2), 1e-10, 1e-9);
+}
+
+TEST_CASE("The factory builds the network and score model a config names", "[models]") {
+  const RunConfig mlp = parse_config(R"(
+sde: {name: hold}
+data: {name: swissroll}
+model: {name: mlp, hidden: 8, layers: 3, mixed_score: true}
+)",
+                                     "factory_test");
+  const LinearSde sde = make_sde(mlp.sde);
+  auto net = make_network(mlp, 2);
+  REQUIRE(net != nullptr);
+  CHECK(net->forward(at::zeros({4, 6}), at::zeros({4})).sizes() == at::IntArrayRef({4, 2}));
+  auto model = make_score_model(mlp, sde, net);
+  auto* eps_model = dynamic_cast<EpsScoreModel*>(model.get());
+  REQUIRE(eps_model != nullptr);
+  CHECK(eps_model->mixed_score());
+  CHECK(eps_model->network_ptr() == net);
+  CHECK(eps_model->ell(0.5) == sde.ell(0.5, sde.default_initial_cov()));
+
+  const RunConfig oracle = parse_config("sde: {name: cld}\ndata: {name: gmm1d}\nmodel: {name: oracle}\n",
+                                        "factory_test");
+  const LinearSde cld = make_sde(oracle.sde);
+  CHECK(make_network(oracle, 1) == nullptr);
+  auto exact = make_score_model(oracle, cld, nullptr);
+  CHECK(dynamic_cast<GaussianMixtureOracle*>(exact.get()) != nullptr);
+  CHECK(exact->score(at::zeros({3, 2}, at::kDouble), at::full({3}, 0.5, at::kDouble)).sizes() ==
+        at::IntArrayRef({3, 1}));
 }

@@ -140,7 +140,8 @@ TEST_CASE("dsm gives every block (Sigma0 = 0); bcsm marginalises the blocks outs
 }
 
 TEST_CASE("ell_t equals the square root of the Schur complement of Sigma_t (long double)", "[objectives]") {
-  const std::string name = GENERATE(std::string("vp"), std::string("cld"), std::string("hold"));
+  const std::string name = GENERATE(std::string("ve"), std::string("vp"), std::string("subvp"), std::string("cld"),
+                                    std::string("hold"));
   const std::string objective = GENERATE(std::string("dsm"), std::string("bcsm"));
   const LinearSde sde = preset(name);
   const Objective obj(sde, objective_config(objective));
@@ -159,7 +160,8 @@ TEST_CASE("The perturbation has mean Phi m0 and covariance Sigma_t, and its targ
           "[objectives]") {
   // n = 2·10⁵ draws of u_t at a fixed moderate t; each covariance entry's
   // standard error is sqrt((Σ_ii Σ_jj + Σ_ij²)/n) ≤ 0.0032·sqrt(Σ_ii Σ_jj); 5 SE.
-  const std::string name = GENERATE(std::string("vp"), std::string("cld"), std::string("hold"));
+  const std::string name = GENERATE(std::string("ve"), std::string("subvp"), std::string("vp"), std::string("cld"),
+                                    std::string("hold"));
   const LinearSde sde = preset(name);
   const Objective obj(sde, objective_config("bcsm"));
   const int64_t k = sde.num_blocks(), n = 2000, d = 100;

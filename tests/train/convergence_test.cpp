@@ -6,14 +6,15 @@
 
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <string>
-#include <cstdlib>
 
 #include "../io/temp_dir.h"
 #include "data/toy_dataset.h"
 #include "io/config.h"
 #include "models/ema.h"
 #include "models/eps_network.h"
+#include "models/eps_score_model.h"
 #include "models/factory.h"
 #include "models/gaussian_mixture_oracle.h"
 #include "objectives/objective.h"
@@ -24,53 +25,56 @@ using namespace hold;
 
 namespace {
 
+/// The loss of the exact ε* and of a network on the same n fresh draws
+/// (common random numbers). With ε* = E[z_K | u_t]:
+///   L(ε_θ) = L(ε*) + E‖ε_θ − ε*‖² + 2 E[(ε_θ − ε*)·(ε* − z_K)],
+/// and the last (cross) term has mean zero.
 struct LossGap {
-  double irreducible;  ///< Monte Carlo E‖ε* − z_K‖² (oracle ε*)
-  double trained;      ///< the same with the trained network's ε (EMA weights)
-  double excess;       ///< mean ‖ε_θ − ε*‖² on the same draws
-  double excess_se;    ///< its standard error
+  double irreducible = 0;  ///< L(ε*)
+  double trained = 0;      ///< L(ε_θ)
+  double excess = 0;       ///< mean ‖ε_θ − ε*‖²
+  double cross = 0;        ///< mean 2 (ε_θ − ε*)·(ε* − z_K)
+  double cross_se = 0;     ///< its standard error
 };
 
-/// Both losses on the same n fresh draws (common random numbers: their
-/// difference is E‖ε_θ − ε*‖², free of the z noise).
-LossGap loss_gap(const RunConfig& config, EpsNetwork& net, int64_t n, uint64_t seed) {
+LossGap loss_gap(const RunConfig& config, std::shared_ptr<EpsNetwork> net, int64_t n, uint64_t seed) {
   const LinearSde sde = make_sde(config.sde);
   const Objective objective(sde, config.objective);
   GaussianMixtureOracle oracle(sde, config.data.mixture);
+  EpsScoreModel model(std::move(net), sde, objective.sigma0(), config.model.mixed_score);
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  const auto x0 = make_toy_dataset(config.data)->sample(n, gen);
-  const auto batch = objective.perturb(x0.to(at::kDouble), gen);
+  const auto x0 = make_toy_dataset(config.data)->sample(n, gen).to(at::kDouble);
+  const auto batch = objective.perturb(x0, gen);
   at::NoGradGuard no_grad;
   const auto eps_star = oracle.eps(batch.u_t, batch.t, objective.sigma0());
-  const auto eps_net = net.forward(batch.u_t.to(at::kFloat), batch.t.to(at::kFloat)).to(at::kDouble);
-  const auto gap = (eps_net - eps_star).square().sum(1);
-  for (double lo : {1e-5, 1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.3}) {
-    const double hi = lo < 0.3 ? (lo == 1e-2 ? 0.03 : (lo == 0.03 ? 0.1 : (lo == 0.1 ? 0.3 : lo * 10))) : 1.0;
-    auto m = (batch.t >= lo) & (batch.t < hi);
-    auto cnt = m.sum().item<double>();
-    auto irr = ((eps_star - batch.target).square().sum(1) * m).sum().item<double>() / cnt;
-    WARN("t in [" << lo << ", " << hi << "): frac " << cnt / n << " excess " << (gap * m).sum().item<double>() / cnt << " irreducible " << irr);
-  }
-  return {objective.loss(eps_star, batch).item<double>(), objective.loss(eps_net, batch).item<double>(),
-          gap.mean().item<double>(), gap.std().item<double>() / std::sqrt(double(n))};
+  const auto eps_net = model.predict_eps(batch.u_t, batch.t);
+  const auto cross = 2 * ((eps_net - eps_star) * (eps_star - batch.target)).sum(1);
+  LossGap g;
+  g.irreducible = objective.loss(eps_star, batch).item<double>();
+  g.trained = objective.loss(eps_net, batch).item<double>();
+  g.excess = (eps_net - eps_star).square().sum(1).mean().item<double>();
+  g.cross = cross.mean().item<double>();
+  g.cross_se = cross.std().item<double>() / std::sqrt(double(n));
+  return g;
 }
 
 }  // namespace
 
-TEST_CASE("A small MLP trained on the 1-D mixture reaches the irreducible loss", "[.explore]") {
-  const std::string sde_name = GENERATE(std::string("hold"), std::string("cld"));
-  const int64_t steps = std::atoll(std::getenv("STEPS"));
-  RunConfig config = parse_config(R"(
+TEST_CASE("A small MLP trained on the 1-D mixture reaches the irreducible loss", "[train]") {
+  // HOLD (K = 3) with the mixed score; 5000 steps of batch 512 take ~12 s here.
+  // Measured: excess 0.0018 (EMA weights) over an irreducible 0.044, i.e. 4 %;
+  // the tolerance is 10 %. Evaluated on n = 10⁵ fresh draws, where the
+  // Monte Carlo error of the excess is ~2 % of itself.
+  const RunConfig config = parse_config(R"(
 seed: 1
+sde: {name: hold}
 data: {name: gmm1d}
-model: {name: mlp, hidden: 64, layers: 4, embedding_dim: 32}
+model: {name: mlp, hidden: 64, layers: 4, embedding_dim: 32, mixed_score: true}
 objective: {name: bcsm}
-train: {batch_size: 256, lr: 2.0e-3, warmup: 100, grad_clip: 1.0, ema: 0.995,
+train: {steps: 5000, batch_size: 512, lr: 2.0e-3, warmup: 100, grad_clip: 1.0, ema: 0.999,
         log_every: 1000000, ckpt_every: 1000000}
 )",
-                                  "convergence_test", {"sde.name=" + sde_name, "train.steps=" + std::to_string(steps),
-                                  std::string("model.hidden=") + std::getenv("HIDDEN"), std::string("train.batch_size=") + std::getenv("BATCH"),
-                                  std::string("train.lr=") + std::getenv("LR"), std::string("train.ema=") + std::getenv("EMA")});
+                                        "convergence_test");
   test::TempDir dir;
   TrainOptions options;
   options.workdir = dir.path();
@@ -78,10 +82,17 @@ train: {batch_size: 256, lr: 2.0e-3, warmup: 100, grad_clip: 1.0, ema: 0.995,
   Trainer trainer(config, options);
   trainer.run();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
   auto net = make_network(config, 1);
   trainer.ema().copy_to(*net);
-  const LossGap g = loss_gap(config, *net, 100000, 99);
-  auto raw = loss_gap(config, trainer.network(), 100000, 99);
-  WARN(sde_name << ": " << steps << " steps in " << seconds << " s; irreducible " << g.irreducible << ", trained "
-                << g.trained << ", excess " << g.excess << " ± " << g.excess_se << " (raw weights excess " << raw.excess << ")");
+  const LossGap g = loss_gap(config, net, 100000, 99);
+  INFO("trained " << config.train.steps << " steps in " << seconds << " s; irreducible " << g.irreducible
+                  << ", trained " << g.trained << ", excess " << g.excess << ", cross " << g.cross << " ± "
+                  << g.cross_se);
+  // ε* is the optimum: the cross term vanishes (5 SE) ...
+  CHECK(std::abs(g.cross) < 5 * g.cross_se);
+  CHECK(g.trained == Approx(g.irreducible + g.excess + g.cross).epsilon(1e-9));
+  // ... and the network's loss is within 10 % of the irreducible minimum.
+  CHECK(g.excess < 0.1 * g.irreducible);
+  CHECK(g.irreducible == Approx(0.044).epsilon(0.1));
 }

@@ -175,3 +175,20 @@ TEST_CASE("Missing, corrupt or foreign checkpoints are usage errors naming the f
   // A fresh run may not overwrite a work directory that holds one.
   CHECK_THAT(message_of([&] { Trainer(tiny_config(), options); }), Catch::Contains("--resume"));
 }
+
+TEST_CASE("A diverging run stops with a numerical error naming the step", "[train]") {
+  test::TempDir dir;
+  RunConfig config = tiny_config();
+  config.train.lr = 1e30;  // Adam's steps are ~lr whatever the gradient: the weights overflow
+  config.train.warmup = 0;
+  TrainOptions options;
+  options.workdir = dir.path();
+  Trainer trainer(config, options);
+  try {
+    trainer.run();
+    FAIL("no error");
+  } catch (const NumericalError& e) {
+    CHECK_THAT(std::string(e.what()), Catch::Contains("diverged") && Catch::Contains("(step "));
+  }
+  CHECK(trainer.step() < 20);
+}

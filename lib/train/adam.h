@@ -1,0 +1,42 @@
+#pragma once
+// Adam (Kingma & Ba 2015) on one flat parameter buffer (flat_parameters.h):
+// the arithmetic of torch::optim::Adam without weight decay or amsgrad,
+//   m ← β₁ m + (1 − β₁) g,   v ← β₂ v + (1 − β₂) g²,
+//   θ ← θ − lr/(1 − β₁ᵗ) · m / (sqrt(v)/sqrt(1 − β₂ᵗ) + eps),
+// in six tensor ops per step whatever the number of parameters.
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+
+namespace torch {
+namespace serialize {
+class InputArchive;
+class OutputArchive;
+}  // namespace serialize
+}  // namespace torch
+
+namespace hold {
+
+class Adam {
+ public:
+  /// params, grads: [P] buffers (FlatParameters::values/grads), updated in place.
+  Adam(at::Tensor params, at::Tensor grads, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8);
+
+  /// One step at learning rate lr.
+  void step(double lr);
+  /// Steps taken (t of the bias corrections).
+  int64_t steps() const { return steps_; }
+
+  /// The moments and the step count (checkpoints).
+  void save(torch::serialize::OutputArchive& archive) const;
+  /// Throws c10::Error if the archive lacks them or their size differs.
+  void load(torch::serialize::InputArchive& archive);
+
+ private:
+  at::Tensor params_, grads_;
+  at::Tensor exp_avg_, exp_avg_sq_;
+  double beta1_, beta2_, eps_;
+  int64_t steps_ = 0;
+};
+
+}  // namespace hold

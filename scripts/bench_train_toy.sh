@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Times one toy training iteration (batch 512, 5-layer MLP, bcsm on third-order
+# HOLD, 2-D data, Adam, EMA) with 1 and 2 threads, and its parts.
+#   scripts/bench_train_toy.sh [extra bench-train flags, e.g. --steps 2000]
+# Needs the bench-train target (bench/), built into $BUILD_DIR (default build).
+#
+# The network's GEMMs dominate. OPENBLAS_CORETYPE pins OpenBLAS's kernels: an
+# environment that sets it to Haswell runs AVX2 GEMMs on an AVX-512 CPU, about
+# 1.8x slower than what OpenBLAS picks itself (run with `env -u OPENBLAS_CORETYPE`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+bin="$BUILD_DIR/bin/bench-train"
+if [[ ! -x $bin ]]; then
+  echo "error: $bin not found; build it: cmake --build $BUILD_DIR --target bench-train" >&2
+  exit 2
+fi
+echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<auto>}"
+for threads in 1 2; do
+  "$bin" --threads "$threads" "$@"
+done
