@@ -6,15 +6,11 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/format.h"
 
 namespace hold {
 namespace {
 
-std::string fmt(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
 
 void require(bool ok, const std::string& what, const std::string& where) {
   if (!ok) throw ConfigError(what + " (" + where + ")");

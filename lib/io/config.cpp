@@ -28,6 +28,7 @@
 #include <type_traits>
 
 #include "core/error.h"
+#include "core/format.h"
 #include "data/toy_dataset.h"
 
 namespace hold {
@@ -266,6 +267,7 @@ const std::vector<Key>& keys() {
       HOLD_FIELD("train.batch_size", train.batch_size),
       HOLD_FIELD("train.lr", train.lr),
       HOLD_FIELD("train.warmup", train.warmup),
+      HOLD_FIELD("train.lr_schedule", train.lr_schedule),
       HOLD_FIELD("train.grad_clip", train.grad_clip),
       HOLD_FIELD("train.ema", train.ema),
       HOLD_FIELD("train.log_every", train.log_every),
@@ -344,11 +346,6 @@ std::string nearest(const std::string& word, const std::vector<std::string>& can
   return best;
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
 
 std::string unknown_key_message(const std::string& path) {
   std::vector<std::string> candidates = config_keys();
@@ -500,6 +497,7 @@ void validate_model(const RunConfig& c) {
   const ModelConfig& m = c.model;
   check_choice(m.name, {"mlp", "oracle"}, "model", c.where("model.name"));
   check_choice(m.embedding, {"fourier", "sinusoidal"}, "time embedding", c.where("model.embedding"));
+  check_choice(c.train.lr_schedule, {"constant", "cosine"}, "learning-rate schedule", c.where("train.lr_schedule"));
   require(m.hidden >= 1, c, "model.hidden", "hidden must be >= 1, got " + std::to_string(m.hidden));
   require(m.layers >= 2, c, "model.layers", "layers must be >= 2, got " + std::to_string(m.layers));
   require(m.embedding_dim >= 2 && m.embedding_dim % 2 == 0, c, "model.embedding_dim",

@@ -46,6 +46,9 @@ struct TrainConfig {
   double lr = 1e-3;
   /// Linear warmup of the learning rate over this many steps.
   int64_t warmup = 0;
+  /// Learning rate after warmup: constant | cosine (decays to 0 at train.steps,
+  /// which sharpens fine structure such as the thin swiss rolls).
+  std::string lr_schedule = "constant";
   /// Gradient clipping by global norm (≤ 0: off).
   double grad_clip = 1.0;
   /// EMA decay of the weights used for sampling.

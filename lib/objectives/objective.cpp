@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/format.h"
 #include "sde/blocks.h"
 #include "sde/linear_sde.h"
 
@@ -24,17 +25,7 @@ const std::vector<std::string>& weighting_names() {
   return names;
 }
 
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
 
-std::string fmt(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
 
 /// Block index of a block name: x → 0, v → 1, a → 2, b<k> → k; −1 if not a name.
 int block_index(const std::string& name) {

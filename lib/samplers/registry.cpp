@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/format.h"
 #include "samplers/driver.h"
 #include "samplers/runge_kutta.h"
 #include "sde/blocks.h"
@@ -16,17 +17,7 @@
 namespace hold {
 namespace {
 
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
 
-std::string fmt(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
 
 [[noreturn]] void reject(const std::string& what, const std::string& key) {
   throw ConfigError(what + " (sample." + key + ")");

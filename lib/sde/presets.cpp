@@ -5,15 +5,11 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/format.h"
 
 namespace hold {
 namespace {
 
-std::string fmt(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
 
 void require(bool ok, const std::string& key, const std::string& what) {
   if (!ok) throw ConfigError(what + " (sde." + key + ")");

@@ -101,8 +101,13 @@ struct Trainer::State {
 
   double lr_at(int64_t step_index) const {
     const TrainConfig& t = config.train;
-    if (t.warmup <= 0) return t.lr;
-    return t.lr * std::min(1.0, static_cast<double>(step_index) / static_cast<double>(t.warmup));
+    double lr = t.lr;
+    if (t.lr_schedule == "cosine") {
+      const double progress = std::min(1.0, static_cast<double>(step_index) / static_cast<double>(t.steps));
+      lr *= 0.5 * (1.0 + std::cos(M_PI * progress));
+    }
+    if (t.warmup <= 0) return lr;
+    return lr * std::min(1.0, static_cast<double>(step_index) / static_cast<double>(t.warmup));
   }
 };
 
