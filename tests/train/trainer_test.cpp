@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <torch/nn/module.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -191,4 +192,21 @@ TEST_CASE("A diverging run stops with a numerical error naming the step", "[trai
     CHECK_THAT(std::string(e.what()), Catch::Contains("diverged") && Catch::Contains("(step "));
   }
   CHECK(trainer.step() < 20);
+}
+
+TEST_CASE("The learning rate follows linear warmup times the cosine schedule", "[train]") {
+  test::TempDir dir;
+  RunConfig config = tiny_config();  // 20 steps, warmup 5, lr 1e-3
+  config.train.lr_schedule = "cosine";
+  TrainOptions options;
+  options.workdir = dir.path();
+  Trainer trainer(config, options);
+  std::vector<double> lrs;
+  trainer.run([&](const TrainProgress& p) { lrs.push_back(p.lr); });
+  REQUIRE(lrs.size() == 20);
+  for (int i = 0; i < 20; ++i) {
+    const double step = i + 1;  // the step being taken
+    const double expected = 1e-3 * 0.5 * (1 + std::cos(M_PI * step / 20)) * std::min(1.0, step / 5);
+    CHECK(lrs[i] == Approx(expected).epsilon(1e-12).margin(1e-18));
+  }
 }
