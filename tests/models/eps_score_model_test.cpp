@@ -19,16 +19,12 @@
 #include "sde/linear_sde.h"
 #include "sde/presets.h"
 #include "support/allclose.h"
+#include "support/preset.h"
 
 using namespace hold;
 
 namespace {
 
-LinearSde preset(const std::string& name) {
-  SdeConfig c;
-  c.name = name;
-  return make_sde(c);
-}
 
 /// An EpsNetwork computing ε from a function of (u, t) in float64 (a dummy
 /// float64 parameter makes EpsScoreModel hand it float64 inputs).

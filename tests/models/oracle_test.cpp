@@ -13,15 +13,11 @@
 #include "sde/linear_sde.h"
 #include "sde/presets.h"
 #include "support/allclose.h"
+#include "support/preset.h"
 
 namespace hold {
 namespace {
 
-LinearSde preset(const std::string& name) {
-  SdeConfig c;
-  c.name = name;
-  return make_sde(c);
-}
 
 /// The 2-D five-mode mixture of the sampler tests.
 GaussianMixture five_modes() {

@@ -13,15 +13,11 @@
 #include "sde/linear_sde.h"
 #include "sde/presets.h"
 #include "support/allclose.h"
+#include "support/preset.h"
 
 namespace hold {
 namespace {
 
-LinearSde preset(const std::string& name) {
-  SdeConfig c;
-  c.name = name;
-  return make_sde(c);
-}
 
 GaussianMixture gaussian(int64_t dim) {
   GaussianMixture m;
