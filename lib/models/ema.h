@@ -10,11 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace torch {
-namespace nn {
-class Module;
-}  // namespace nn
-}  // namespace torch
+#include "core/torch_fwd.h"
 
 namespace hold {
 

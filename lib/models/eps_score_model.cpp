@@ -13,6 +13,9 @@ EpsScoreModel::EpsScoreModel(std::shared_ptr<EpsNetwork> net, const LinearSde& s
                              const Mat& sigma0, bool mixed_score)
     : net_(std::move(net)), sde_(sde), sigma0_(sigma0), mixed_score_(mixed_score) {
   TORCH_CHECK(net_ != nullptr, "EpsScoreModel: no network");
+  const auto params = net_->parameters();
+  TORCH_CHECK(!params.empty(), "EpsScoreModel: the network has no parameters");
+  probe_ = params.front();
   gauss_sigma0_ = sde_.default_initial_cov();
   gauss_sigma0_(0, 0) = 1.0;
 }
@@ -45,8 +48,7 @@ const EpsScoreModel::Coefficients& EpsScoreModel::coefficients_at(double t) {
 }
 
 at::Tensor EpsScoreModel::network_eps(const at::Tensor& u, const at::Tensor& t) {
-  const auto param = net_->parameters().front();
-  return net_->forward(u.to(param.device(), param.scalar_type()), t.to(param.device(), param.scalar_type()))
+  return net_->forward(u.to(probe_.device(), probe_.scalar_type()), t.to(probe_.device(), probe_.scalar_type()))
       .to(u.device(), u.scalar_type());
 }
 

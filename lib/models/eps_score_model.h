@@ -72,6 +72,10 @@ class EpsScoreModel : public ScoreModel {
   at::Tensor gauss_term(const at::Tensor& u, const BatchCoefficients& c) const;
 
   std::shared_ptr<EpsNetwork> net_;
+  // One parameter of the network: its dtype and device say where inputs go.
+  // Module::to() changes parameters in place, so this handle stays current;
+  // holding it spares a parameters() vector on every score call.
+  at::Tensor probe_;
   const LinearSde& sde_;
   Mat sigma0_;
   Mat gauss_sigma0_;  // diag(1, εΣ∞_22, …)

@@ -18,11 +18,7 @@
 
 #include "io/config.h"
 
-namespace torch {
-namespace nn {
-class Module;
-}  // namespace nn
-}  // namespace torch
+#include "core/torch_fwd.h"
 
 namespace hold {
 

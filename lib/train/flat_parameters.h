@@ -10,11 +10,7 @@
 // reset to undefined.
 #include <ATen/core/Tensor.h>
 
-namespace torch {
-namespace nn {
-class Module;
-}  // namespace nn
-}  // namespace torch
+#include "core/torch_fwd.h"
 
 namespace hold {
 
