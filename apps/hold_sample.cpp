@@ -1,8 +1,12 @@
 // hold-sample: draws samples from a trained model (or the exact oracle).
 //   hold-sample --config X [--ckpt FILE] --sampler em|lt|pc|ode --nfe N --n M --out DIR
-// Writes DIR/samples.npz (x: float32 [M, d]) and DIR/samples.png (scatter or
-// histogram against fresh data); with --metrics also the energy distance to
-// fresh data (DIR/metrics.json). Prints the NFE actually used.
+// Writes DIR/samples.npz (x: float32 [M, ...] in data space; images also
+// `images`: uint8 [M, H, W, C]) and a picture: DIR/grid.png for images,
+// DIR/samples.png (scatter or histogram against fresh data) otherwise. Images
+// are drawn in batches of --batch; --trajectory T adds DIR/trajectory.png, the
+// x, v, a, ... blocks of the first samples at T times of the reverse process.
+// With --metrics (toy data) also the energy distance to fresh data
+// (DIR/metrics.json). Prints the NFE actually used.
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <CLI/CLI.hpp>
@@ -12,9 +16,12 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/device.h"
+#include "data/data_source.h"
 #include "data/toy_dataset.h"
 #include "io/atomic_file.h"
 #include "io/cli.h"
+#include "io/image_grid.h"
 #include "io/npz.h"
 #include "io/plot.h"
 #include "io/progress.h"
@@ -54,11 +61,57 @@ void write_plot(const std::string& path, const hold::RunConfig& config, const at
   }
 }
 
+/// Captures the state of the first `rows` samples at `columns` steps spread
+/// evenly over the reverse process (first step to the last, denoising included).
+struct TrajectoryRecorder {
+  int64_t rows = 0, columns = 0;
+  std::vector<at::Tensor> states;
+  std::vector<double> times;
+
+  void operator()(const hold::StepInfo& info) {
+    if (columns <= 0) return;
+    const int64_t next = static_cast<int64_t>(states.size());
+    if (next >= columns) return;
+    // Column c is taken at step round(1 + c (n − 1) / (columns − 1)).
+    const double span = static_cast<double>(info.n_steps - 1);
+    const int64_t due = columns == 1 ? info.n_steps : 1 + std::llround(next * span / static_cast<double>(columns - 1));
+    if (info.step < due) return;
+    states.push_back(info.u.slice(0, 0, rows).to(at::kFloat).cpu().clone());
+    times.push_back(info.t_next);
+  }
+};
+
+/// Draws n samples in batches of at most `batch` (one generator throughout).
+hold::SampleResult sample_in_batches(const hold::LinearSde& sde, hold::ScoreModel& model,
+                                     const hold::SamplerOptions& options, const std::vector<int64_t>& shape,
+                                     int64_t n, int64_t batch, at::Generator& gen, TrajectoryRecorder& trajectory) {
+  hold::ProgressBar bar("sample " + options.method, 0);
+  std::vector<at::Tensor> xs;
+  hold::SampleResult total;
+  for (int64_t done = 0; done < n; done += batch) {
+    const int64_t count = std::min(batch, n - done);
+    const hold::SampleResult part =
+        hold::sample(sde, model, options, shape, count, gen, [&](const hold::StepInfo& info) {
+          if (done == 0) trajectory(info);
+          bar.set_total(info.n_steps * ((n + batch - 1) / batch));
+          bar.update(info.step + (done / batch) * info.n_steps, "nfe=" + std::to_string(info.nfe));
+        });
+    xs.push_back(part.x.to(at::kFloat).cpu());
+    total.nfe = part.nfe;  // per sample: every batch uses the same budget
+    total.steps = part.steps;
+  }
+  bar.finish();
+  total.x = at::cat(xs, 0).contiguous();
+  return total;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string ckpt_path, out_dir;
   bool metrics = false;
+  int64_t batch = 256, trajectory_columns = 0, trajectory_rows = 2;
+  std::string weights = "ema";
   return hold::run_app(
       argc, argv, "hold-sample", "Draw samples with any sampler from a trained model or the Gaussian-mixture oracle.",
       [&](CLI::App& app, hold::CommonFlags& flags) {
@@ -69,12 +122,26 @@ int main(int argc, char** argv) {
         flags.add_config_flag(app, "--n", "sample_count", "number of samples");
         flags.add_config_flag(app, "--grid", "sample.grid", "uniform | quadratic");
         flags.add_config_flag(app, "--solver", "sample.ode_solver", "ode: rk45 | euler | heun | rk4");
-        app.add_flag("--metrics", metrics, "also report the energy distance to fresh data (metrics.json)");
+        app.add_flag("--metrics", metrics, "toy data: also report the energy distance to fresh data (metrics.json)");
+        app.add_option("--weights", weights, "ema (default) or raw: which weights of the checkpoint to sample with")
+            ->check(CLI::IsMember({"ema", "raw"}));
+        app.add_option("--batch", batch, "samples drawn at once (images)")->check(CLI::PositiveNumber);
+        app.add_option("--trajectory", trajectory_columns,
+                       "images: also write trajectory.png, the blocks at this many times of the reverse process")
+            ->check(CLI::PositiveNumber);
+        app.add_option("--trajectory-samples", trajectory_rows, "samples shown in trajectory.png")
+            ->check(CLI::PositiveNumber);
       },
       [&](const hold::CommonFlags& flags) {
         hold::RunConfig config = flags.load_config();
+        const std::vector<int64_t> shape = hold::data_shape(config.data);
+        const bool images = shape.size() == 3;
+        if (images && metrics) {
+          throw hold::UsageError("--metrics is for toy data; for images use hold-fid (data.name " + config.data.name + ")");
+        }
+        if (!images && trajectory_columns > 0) throw hold::UsageError("--trajectory is for image data (data.name " + config.data.name + ")");
+        const c10::Device device = hold::resolve_device(config.device);
         std::shared_ptr<hold::EpsNetwork> net;
-        const auto data = hold::make_toy_dataset(config.data);
         if (config.model.name != "oracle") {
           if (ckpt_path.empty()) throw hold::UsageError("model '" + config.model.name + "' needs a checkpoint (--ckpt)");
           const hold::LoadedCheckpoint ckpt = hold::load_checkpoint(ckpt_path);
@@ -82,35 +149,44 @@ int main(int argc, char** argv) {
             throw hold::UsageError("checkpoint was trained with a different sde/data/model/objective than " +
                                    flags.config_path + " (" + ckpt_path + ")");
           }
-          net = hold::make_network(config, data->dim());
-          hold::load_weights(*net, ckpt, hold::WeightSet::kEma);
+          net = hold::make_network(config, shape);
+          hold::load_weights(*net, ckpt, weights == "raw" ? hold::WeightSet::kRaw : hold::WeightSet::kEma);
+          net->to(device);
           net->eval();
         }
         const hold::LinearSde sde = hold::make_sde(config.sde);
         const auto model = hold::make_score_model(config, sde, net);
+        hold::SamplerOptions options = config.sample;
+        options.device = device;
 
         auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(config.seed));
         const int64_t n = config.sample_count;
-        hold::ProgressBar bar("sample " + config.sample.method, 0);
-        const hold::SampleResult result = hold::sample(
-            sde, *model, config.sample, {data->dim()}, n, gen, [&](const hold::StepInfo& info) {
-              bar.set_total(info.n_steps);
-              bar.update(info.step, "nfe=" + std::to_string(info.nfe));
-            });
-        bar.finish();
+        TrajectoryRecorder trajectory{std::min(trajectory_rows, n), trajectory_columns, {}, {}};
+        const hold::SampleResult result =
+            sample_in_batches(sde, *model, options, shape, n, images ? batch : n, gen, trajectory);
 
         std::filesystem::create_directories(out_dir);
-        const at::Tensor x = result.x.to(at::kFloat).contiguous();
+        const at::Tensor& x = result.x;
+        std::printf("nfe: %lld\n", static_cast<long long>(result.nfe));
+        const int64_t finite = at::isfinite(x.reshape({n, -1})).all(1).sum().item<int64_t>();
+        if (finite < n) std::printf("warning: %lld of %lld samples are not finite\n", static_cast<long long>(n - finite), static_cast<long long>(n));
+        if (images) {
+          hold::write_npz(out_dir + "/samples.npz", {{"x", x}, {"images", hold::to_uint8_nhwc(x)}});
+          hold::write_image_grid_png(out_dir + "/grid.png", x.slice(0, 0, std::min<int64_t>(n, 256)));
+          std::printf("samples: %s/samples.npz\ngrid: %s/grid.png\n", out_dir.c_str(), out_dir.c_str());
+          if (!trajectory.states.empty()) {
+            hold::write_trajectory_png(out_dir + "/trajectory.png", trajectory.states, trajectory.times,
+                                       sde.num_blocks());
+            std::printf("trajectory: %s/trajectory.png\n", out_dir.c_str());
+          }
+          return 0;
+        }
         hold::write_npz(out_dir + "/samples.npz", {{"x", x}});
         auto ref_gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(config.seed) + 1);
-        const at::Tensor reference = data->sample(n, ref_gen);
+        const at::Tensor reference = hold::reference_data(config.data, n, ref_gen);
         const std::string title = config.sde.name + " / " + config.sample.method + " / " +
                                   std::to_string(result.nfe) + " NFE";
         write_plot(out_dir + "/samples.png", config, x, reference, title);
-
-        std::printf("nfe: %lld\n", static_cast<long long>(result.nfe));
-        const int64_t finite = at::isfinite(x).all(1).sum().item<int64_t>();
-        if (finite < n) std::printf("warning: %lld of %lld samples are not finite\n", static_cast<long long>(n - finite), static_cast<long long>(n));
         if (metrics) {
           const double ed = hold::energy_distance(x.to(at::kDouble), reference.to(at::kDouble));
           std::printf("energy_distance: %.6g (vs %lld fresh data points)\n", ed, static_cast<long long>(n));

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "data/toy_dataset.h"
+#include "data/data_source.h"
 #include "io/cli.h"
 #include "io/progress.h"
 #include "models/eps_network.h"
@@ -25,21 +25,21 @@ std::string default_workdir(const hold::CommonFlags& flags) {
   return "runs/" + stem;
 }
 
-int64_t parameter_count(const torch::nn::Module& net) {
-  int64_t n = 0;
-  for (const auto& p : net.parameters()) n += p.numel();
-  return n;
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string s;
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "x" : "") + std::to_string(shape[i]);
+  return s;
 }
 
 void print_summary(const hold::RunConfig& config, const hold::LinearSde& sde, const hold::EpsNetwork* net,
-                   int64_t data_dim) {
+                   const std::vector<int64_t>& shape) {
   std::printf("config:     %s\n", config.source.c_str());
   std::printf("sde:        %s (K = %d, T = %g)\n", sde.name().c_str(), sde.num_blocks(), sde.t_max());
-  std::printf("data:       %s (d = %lld)\n", config.data.name.c_str(), static_cast<long long>(data_dim));
+  std::printf("data:       %s (%s per point)\n", config.data.name.c_str(), shape_text(shape).c_str());
   std::printf("objective:  %s, weighting %s\n", config.objective.name.c_str(), config.objective.weighting.c_str());
   if (net) {
     std::printf("model:      %s, %lld parameters\n", config.model.name.c_str(),
-                static_cast<long long>(parameter_count(*net)));
+                static_cast<long long>(hold::count_parameters(*net)));
   } else {
     std::printf("model:      %s (exact score, nothing to train)\n", config.model.name.c_str());
   }
@@ -65,9 +65,9 @@ int main(int argc, char** argv) {
       [&](const hold::CommonFlags& flags) {
         const hold::RunConfig config = flags.load_config();
         const hold::LinearSde sde = hold::make_sde(config.sde);
-        const int64_t data_dim = hold::make_toy_dataset(config.data)->dim();
-        const auto net = hold::make_network(config, data_dim);
-        print_summary(config, sde, net.get(), data_dim);
+        const std::vector<int64_t> shape = hold::data_shape(config.data);
+        const auto net = hold::make_network(config, shape);
+        print_summary(config, sde, net.get(), shape);
         if (dry_run) return 0;
         if (!net) throw hold::ConfigError("model 'oracle' is exact and cannot be trained (model.name)");
 

@@ -1,12 +1,14 @@
-// bench-train: time per toy training iteration and its parts.
+// bench-train: time per training iteration and its parts.
 //
-//   bench-train [--threads N] [--steps S] [--config FILE] [--default-malloc]
+//   bench-train [--threads N] [--steps S] [--warmup W] [--block B] [--config FILE]
+//               [--set key=value ...] [--default-malloc]
 //
 // Default run: batch 512, the 5-layer 128-wide MLP, bcsm on third-order HOLD
 // (K = 3), 2-D swiss-roll data, Adam, EMA (the Python CLD reference: 2.6 ms).
 // Prints the time per iteration (no profiling; median and best of blocks of
 // 50 steps, since a shared machine's neighbours inflate some blocks), the
-// per-part shares (profiling on), and the objective's perturbation alone.
+// per-part shares (profiling on), the share outside the network's
+// forward/backward and the optimiser, and the objective's perturbation alone.
 // The network's GEMMs dominate: an environment that pins OPENBLAS_CORETYPE to
 // Haswell runs AVX2 kernels on an AVX-512 CPU, ~1.8x slower than OpenBLAS's own choice.
 #include <ATen/ATen.h>
@@ -25,6 +27,7 @@
 
 #include "io/cli.h"
 #include "io/config.h"
+#include "data/data_source.h"
 #include "objectives/objective.h"
 #include "sde/presets.h"
 #include "train/trainer.h"
@@ -51,34 +54,37 @@ double ms_since(Clock::time_point t0) {
 
 int main(int argc, char** argv) {
   int threads = 2;
-  int64_t steps = 500;
+  int64_t steps = 500, warmup = 50, block = 50;
   bool tune_malloc = true;
   std::string config_path;
+  std::vector<std::string> overrides;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     const char* value = i + 1 < argc ? argv[i + 1] : "";
     if (flag == "--threads") threads = std::atoi(value), ++i;
     else if (flag == "--steps") steps = std::atoll(value), ++i;
     else if (flag == "--config") config_path = value, ++i;
+    else if (flag == "--set") overrides.push_back(value), ++i;
+    else if (flag == "--warmup") warmup = std::atoll(value), ++i;
+    else if (flag == "--block") block = std::max<int64_t>(1, std::atoll(value)), ++i;
     else if (flag == "--default-malloc") tune_malloc = false;
   }
   if (tune_malloc) {
     hold::tune_cpu_runtime();  // as every hold-* tool does
   }
   at::set_num_threads(threads);
-  const hold::RunConfig config = config_path.empty() ? hold::parse_config(kDefaultConfig, "bench")
-                                                     : hold::load_config(config_path);
+  const hold::RunConfig config = config_path.empty() ? hold::parse_config(kDefaultConfig, "bench", overrides)
+                                                     : hold::load_config(config_path, overrides);
   const std::string workdir =
       (std::filesystem::temp_directory_path() / ("hold-bench-" + std::to_string(::getpid()))).string();
 
   hold::TrainOptions options;
   options.workdir = workdir;
   hold::Trainer trainer(config, options);
-  for (int i = 0; i < 50; ++i) trainer.train_step();  // warm up allocator and caches
+  for (int64_t i = 0; i < warmup; ++i) trainer.train_step();  // warm up allocator and caches
 
   // Whole iterations, no clock reads inside, in blocks of 50: on a shared
   // machine the fastest block is the best estimate of the uncontended time.
-  const int64_t block = 50;
   std::vector<double> block_ms;
   for (int64_t done = 0; done < steps; done += block) {
     const auto t0 = Clock::now();
@@ -109,7 +115,9 @@ int main(int argc, char** argv) {
   const hold::LinearSde sde = hold::make_sde(config.sde);
   const hold::Objective objective(sde, config.objective);
   auto gen = at::make_generator<at::CPUGeneratorImpl>(1);
-  const auto x0 = at::randn({config.train.batch_size, 2});
+  std::vector<int64_t> shape = hold::data_shape(config.data);
+  shape.insert(shape.begin(), config.train.batch_size);
+  const auto x0 = at::randn(shape);
   for (int i = 0; i < 20; ++i) objective.perturb(x0, gen);
   double perturb_ms = 1e30;
   for (int64_t done = 0; done < steps; done += block) {
@@ -128,6 +136,8 @@ int main(int argc, char** argv) {
   part("forward+backward", sum.forward_backward);
   part("clip+adam", sum.optimizer);
   part("ema", sum.ema);
+  std::printf("  outside network and optimiser (data + objective + ema): %.2f %%\n",
+              100.0 * (sum.data + sum.objective + sum.ema) / total);
   std::printf("  objective.perturb  %7.3f ms  (N = %lld, alone, best block)\n", perturb_ms,
               static_cast<long long>(config.train.batch_size));
   std::filesystem::remove_all(workdir);

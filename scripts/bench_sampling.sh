@@ -4,12 +4,9 @@
 #   scripts/bench_sampling.sh [extra bench-sampling flags, e.g. --threads 1]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD_DIR=${BUILD_DIR:-build}
-bin="$BUILD_DIR/bin/bench-sampling"
-if [[ ! -x $bin ]]; then
-  echo "error: $bin not found; build it: cmake --build $BUILD_DIR --target bench-sampling" >&2
-  exit 2
-fi
+# shellcheck source=scripts/find_tool.sh
+source "$(dirname "$0")/find_tool.sh"
+bin=$(find_tool bench-sampling)
 echo "BLAS: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)"
 for sde in hold cld vp; do
   "$bin" --sde "$sde" "$@"

@@ -9,12 +9,9 @@
 # 1.8x slower than what OpenBLAS picks itself (run with `env -u OPENBLAS_CORETYPE`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD_DIR=${BUILD_DIR:-build}
-bin="$BUILD_DIR/bin/bench-train"
-if [[ ! -x $bin ]]; then
-  echo "error: $bin not found; build it: cmake --build $BUILD_DIR --target bench-train" >&2
-  exit 2
-fi
+# shellcheck source=scripts/find_tool.sh
+source "$(dirname "$0")/find_tool.sh"
+bin=$(find_tool bench-train)
 echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<auto>}"
 for threads in 1 2; do
   "$bin" --threads "$threads" "$@"

@@ -9,6 +9,7 @@ PACKAGES=(
   libopenblas0-openmp     # Debian's LibTorch uses libblas.so.3: OpenBLAS is 20-60x faster than netlib
   libgloo-dev             # torch's distributed headers include gloo's
   libcli11-dev libyaml-cpp-dev libspdlog-dev libstb-dev catch2 zlib1g-dev nlohmann-json3-dev
+  dataset-fashion-mnist
 )
 
 missing=()

@@ -29,6 +29,7 @@
 
 #include "core/error.h"
 #include "core/format.h"
+#include "data/data_source.h"
 #include "data/toy_dataset.h"
 
 namespace hold {
@@ -246,6 +247,13 @@ const std::vector<Key>& keys() {
       HOLD_FIELD("data.name", data.name),
       HOLD_FIELD("data.noise", data.noise),
       HOLD_FIELD("data.scale", data.scale),
+      HOLD_FIELD("data.path", data.path),
+      HOLD_FIELD("data.split", data.split),
+      HOLD_FIELD("data.image_size", data.image_size),
+      HOLD_FIELD("data.channels", data.channels),
+      HOLD_FIELD("data.random_flip", data.random_flip),
+      HOLD_FIELD("data.pad", data.pad),
+      HOLD_FIELD("data.prefetch", data.prefetch),
       HOLD_FIELD("data.weights", data.mixture.weights),
       points_field("data.means", [](RunConfig& c) -> auto& { return c.data.mixture.means; }),
       points_field("data.stds", [](RunConfig& c) -> auto& { return c.data.mixture.stds; }),
@@ -257,6 +265,21 @@ const std::vector<Key>& keys() {
       HOLD_FIELD("model.embedding_dim", model.embedding_dim),
       HOLD_FIELD("model.fourier_scale", model.fourier_scale),
       HOLD_FIELD("model.mixed_score", model.mixed_score),
+      HOLD_FIELD("model.channels", model.channels),
+      HOLD_FIELD("model.ch_mult", model.ch_mult),
+      HOLD_FIELD("model.num_res_blocks", model.num_res_blocks),
+      HOLD_FIELD("model.attn_resolutions", model.attn_resolutions),
+      HOLD_FIELD("model.dropout", model.dropout),
+      HOLD_FIELD("model.resamp_with_conv", model.resamp_with_conv),
+      HOLD_FIELD("model.fir", model.fir),
+      HOLD_FIELD("model.fir_kernel", model.fir_kernel),
+      HOLD_FIELD("model.skip_rescale", model.skip_rescale),
+      HOLD_FIELD("model.resblock_type", model.resblock_type),
+      HOLD_FIELD("model.progressive", model.progressive),
+      HOLD_FIELD("model.progressive_input", model.progressive_input),
+      HOLD_FIELD("model.progressive_combine", model.progressive_combine),
+      HOLD_FIELD("model.init_scale", model.init_scale),
+      HOLD_FIELD("model.dense", model.dense),
 
       HOLD_FIELD("objective.name", objective.name),
       HOLD_FIELD("objective.blocks", objective.blocks),
@@ -273,6 +296,9 @@ const std::vector<Key>& keys() {
       HOLD_FIELD("train.log_every", train.log_every),
       HOLD_FIELD("train.ckpt_every", train.ckpt_every),
       HOLD_FIELD("train.keep_checkpoints", train.keep_checkpoints),
+      HOLD_FIELD("train.sample_every", train.sample_every),
+      HOLD_FIELD("train.sample_grid", train.sample_grid),
+      HOLD_FIELD("train.precision", train.precision),
 
       HOLD_FIELD("sample.method", sample.method),
       HOLD_FIELD("sample.nfe", sample.nfe),
@@ -486,16 +512,61 @@ void validate_top_level(const RunConfig& c) {
   require(c.seed >= 0, c, "seed", "seed must be >= 0, got " + std::to_string(c.seed));
   require(c.threads >= 0, c, "threads", "threads must be >= 0 (0: all cores), got " + std::to_string(c.threads));
   require(c.sample_count >= 1, c, "sample_count", "sample_count must be >= 1, got " + std::to_string(c.sample_count));
-  static const std::regex device_re("cpu|cuda(:[0-9]+)?");
+  static const std::regex device_re("cpu|auto|cuda(:[0-9]+)?");
   require(std::regex_match(c.device, device_re), c, "device",
-          "device must be cpu, cuda or cuda:<index>, got '" + c.device + "'");
-  require(c.device == "cpu" || at::hasCUDA(), c, "device",
+          "device must be cpu, cuda, cuda:<index> or auto, got '" + c.device + "'");
+  require(c.device == "cpu" || c.device == "auto" || at::hasCUDA(), c, "device",
           "device '" + c.device + "' is not available: this LibTorch has no CUDA support");
 }
 
-void validate_model(const RunConfig& c) {
+void validate_ncsnpp(RunConfig& c) {
   const ModelConfig& m = c.model;
-  check_choice(m.name, {"mlp", "oracle"}, "model", c.where("model.name"));
+  check_choice(m.resblock_type, {"biggan", "ddpm"}, "resblock_type", c.where("model.resblock_type"));
+  check_choice(m.progressive, {"none", "output_skip", "residual"}, "progressive", c.where("model.progressive"));
+  check_choice(m.progressive_input, {"none", "input_skip", "residual"}, "progressive_input",
+               c.where("model.progressive_input"));
+  check_choice(m.progressive_combine, {"sum", "cat"}, "progressive_combine", c.where("model.progressive_combine"));
+  check_choice(m.dense, {"matmul", "conv"}, "dense implementation", c.where("model.dense"));
+  require(m.channels >= 4, c, "model.channels", "channels must be >= 4, got " + std::to_string(m.channels));
+  require(m.num_res_blocks >= 1, c, "model.num_res_blocks",
+          "num_res_blocks must be >= 1, got " + std::to_string(m.num_res_blocks));
+  require(!m.ch_mult.empty(), c, "model.ch_mult", "ch_mult needs at least one resolution");
+  for (int64_t mult : m.ch_mult) {
+    require(mult >= 1, c, "model.ch_mult", "ch_mult entries must be >= 1, got " + std::to_string(mult));
+  }
+  require(m.dropout >= 0 && m.dropout < 1, c, "model.dropout", "dropout must be in [0, 1), got " + fmt(m.dropout));
+  require(m.init_scale >= 0 && std::isfinite(m.init_scale), c, "model.init_scale",
+          "init_scale must be >= 0, got " + fmt(m.init_scale));
+  double taps = 0;
+  for (double k : m.fir_kernel) taps += k;
+  require(!m.fir_kernel.empty() && taps > 0, c, "model.fir_kernel", "fir_kernel must have a positive sum");
+  const std::vector<int64_t> shape = data_shape(c.data);
+  const int64_t levels = static_cast<int64_t>(m.ch_mult.size());
+  require(shape[1] == shape[2] && shape[1] % (int64_t{1} << (levels - 1)) == 0, c, "model.ch_mult",
+          std::to_string(levels) + " resolutions need a square image whose side is divisible by " +
+              std::to_string(int64_t{1} << (levels - 1)) + ", got " + std::to_string(shape[1]) + "x" +
+              std::to_string(shape[2]) + " (set data.pad or data.image_size)");
+  for (int64_t r : m.attn_resolutions) {
+    bool found = false;
+    for (int64_t i = 0; i < levels; ++i) found = found || (shape[1] >> i) == r;
+    if (!found) {
+      c.warnings.push_back("attention resolution " + std::to_string(r) + " is not one of the network's (" +
+                           c.where("model.attn_resolutions") + ")");
+    }
+  }
+}
+
+void validate_model(RunConfig& c) {
+  const ModelConfig& m = c.model;
+  check_choice(m.name, {"mlp", "ncsnpp", "oracle"}, "model", c.where("model.name"));
+  if (m.name == "ncsnpp") {
+    require(is_image_data(c.data.name), c, "model.name",
+            "model 'ncsnpp' needs an image data set, got data.name '" + c.data.name + "'");
+    validate_ncsnpp(c);
+  } else if (m.name == "mlp") {
+    require(!is_image_data(c.data.name), c, "model.name",
+            "model 'mlp' is for toy data; images need model.name: ncsnpp (data.name '" + c.data.name + "')");
+  }
   check_choice(m.embedding, {"fourier", "sinusoidal"}, "time embedding", c.where("model.embedding"));
   check_choice(c.train.lr_schedule, {"constant", "cosine"}, "learning-rate schedule", c.where("train.lr_schedule"));
   require(m.hidden >= 1, c, "model.hidden", "hidden must be >= 1, got " + std::to_string(m.hidden));
@@ -522,6 +593,11 @@ void validate_train(const RunConfig& c) {
   require(t.ckpt_every >= 1, c, "train.ckpt_every", "ckpt_every must be >= 1, got " + std::to_string(t.ckpt_every));
   require(t.keep_checkpoints >= 1, c, "train.keep_checkpoints",
           "keep_checkpoints must be >= 1, got " + std::to_string(t.keep_checkpoints));
+  require(t.sample_every >= 0, c, "train.sample_every", "sample_every must be >= 0, got " + std::to_string(t.sample_every));
+  require(t.sample_grid >= 1, c, "train.sample_grid", "sample_grid must be >= 1, got " + std::to_string(t.sample_grid));
+  check_choice(t.precision, {"fp32", "bf16", "fp16"}, "precision", c.where("train.precision"));
+  require(t.precision != "fp16" || c.device != "cpu", c, "train.precision",
+          "fp16 autocast needs a CUDA device (device: " + c.device + "); use bf16 or fp32 on the CPU");
 }
 
 /// Fills the gmm1d default, broadcasts per-component scalar stds, checks the
@@ -556,8 +632,29 @@ void resolve_mixture(RunConfig& c) {
   }
 }
 
+void validate_image_data(const RunConfig& c) {
+  const DataConfig& d = c.data;
+  check_choice(d.split, {"train", "test"}, "split", c.where("data.split"));
+  require(d.channels == 1 || d.channels == 3, c, "data.channels", "channels must be 1 or 3, got " + std::to_string(d.channels));
+  require(d.pad >= 0, c, "data.pad", "pad must be >= 0, got " + std::to_string(d.pad));
+  require(d.prefetch >= 0, c, "data.prefetch", "prefetch must be >= 0, got " + std::to_string(d.prefetch));
+  require(d.image_size >= 0, c, "data.image_size", "image_size must be >= 0, got " + std::to_string(d.image_size));
+  require(d.name != "image_folder" || d.image_size > 0, c, "data.image_size",
+          "data set 'image_folder' needs data.image_size (the side images are resized to)");
+  require(d.name != "image_folder" || !d.path.empty(), c, "data.path", "data set 'image_folder' needs data.path");
+  require(d.name != "mnist" || !d.path.empty(), c, "data.path", "data set 'mnist' needs data.path (the IDX files' folder)");
+  require(d.name != "cifar10" || !d.path.empty(), c, "data.path",
+          "data set 'cifar10' needs data.path (the folder cifar-10-batches-bin or its parent)");
+}
+
 void validate_data(RunConfig& c) {
-  check_choice(c.data.name, toy_dataset_names(), "data set", c.where("data.name"));
+  std::vector<std::string> names = toy_dataset_names();
+  for (const auto& name : image_dataset_names()) names.push_back(name);
+  check_choice(c.data.name, names, "data set", c.where("data.name"));
+  if (is_image_data(c.data.name)) {
+    validate_image_data(c);
+    return;
+  }
   require(c.data.noise >= 0 && std::isfinite(c.data.noise), c, "data.noise",
           "noise must be >= 0, got " + fmt(c.data.noise));
   require(c.data.scale > 0 && std::isfinite(c.data.scale), c, "data.scale",
@@ -587,7 +684,9 @@ void add_prior_warnings(RunConfig& c, const LinearSde& sde) {
        << c.where("sde.beta") << ")";
     c.warnings.push_back(os.str());
   }
-  if (!pm.applicable) {
+  // Images: the cube's diameter overstates the spread of real data (score SDE
+  // picks σ_max = 50 for CIFAR-10 from pairwise distances), so no check.
+  if (!pm.applicable && !is_image_data(c.data.name)) {
     const double diameter = 2 * data_radius(c);
     if (c.sde.sigma_max < diameter) {
       c.warnings.push_back("sigma_max " + fmt(c.sde.sigma_max) + " is below the data's diameter (about " +

@@ -17,8 +17,25 @@
 namespace hold {
 
 struct DataConfig {
-  /// swissroll | gmm1d | gmm
+  /// Toy: swissroll | gmm1d | gmm. Images: cifar10 | mnist | fashion_mnist |
+  /// image_folder (lib/data/image_readers.h).
   std::string name = "swissroll";
+  /// Images: where the files are (cifar10: cifar-10-batches-bin or its parent;
+  /// mnist/fashion_mnist: the IDX files' folder, default Debian's
+  /// /usr/share/datasets/fashion-mnist for fashion_mnist; image_folder: the folder).
+  std::string path;
+  /// Images: train | test.
+  std::string split = "train";
+  /// image_folder: the side images are centre-cropped and resized to.
+  int64_t image_size = 0;
+  /// image_folder: 1 (grey) or 3 (RGB).
+  int64_t channels = 3;
+  /// Images: random horizontal flips in training.
+  bool random_flip = true;
+  /// Images: pixels of value −1 added on each side (28 → 32: 2).
+  int64_t pad = 0;
+  /// Batches prepared ahead by a background thread (0: none).
+  int64_t prefetch = 2;
   /// gmm: the mixture (weights, means, stds); gmm1d fills the documented default.
   GaussianMixture mixture;
   /// swissroll: scikit-learn make_swiss_roll noise (before scaling) and scale.
@@ -38,6 +55,29 @@ struct ModelConfig {
   double fourier_scale = 16.0;
   /// CLD's mixed score: s = s_gauss − ε_θ/ℓ_t.
   bool mixed_score = false;
+
+  // ncsnpp (lib/models/ncsnpp.h; the reference's keys, same meanings)
+  /// nf: channels at the first resolution.
+  int64_t channels = 128;
+  std::vector<int64_t> ch_mult = {1, 2, 2, 2};
+  int64_t num_res_blocks = 8;
+  std::vector<int64_t> attn_resolutions = {16};
+  double dropout = 0.1;
+  bool resamp_with_conv = true;
+  bool fir = true;
+  std::vector<double> fir_kernel = {1, 3, 3, 1};
+  bool skip_rescale = true;
+  /// biggan | ddpm
+  std::string resblock_type = "biggan";
+  /// none | output_skip | residual
+  std::string progressive = "none";
+  /// none | input_skip | residual
+  std::string progressive_input = "residual";
+  /// sum | cat
+  std::string progressive_combine = "sum";
+  double init_scale = 0.0;
+  /// How per-pixel dense layers (NIN, attention) run: matmul | conv (1×1).
+  std::string dense = "matmul";
 };
 
 struct TrainConfig {
@@ -57,6 +97,14 @@ struct TrainConfig {
   int64_t ckpt_every = 5000;
   /// How many periodic checkpoints to keep (the latest is always kept).
   int64_t keep_checkpoints = 3;
+  /// Images: a grid of samples (EMA weights, the sample section's sampler)
+  /// every this many steps (0: never).
+  int64_t sample_every = 0;
+  /// Images in that grid.
+  int64_t sample_grid = 64;
+  /// fp32 | bf16 | fp16: autocast of the network's forward (fp16 with a
+  /// dynamic loss scale). CUDA; bf16 also runs on the CPU.
+  std::string precision = "fp32";
 };
 
 struct RunConfig {
@@ -71,7 +119,7 @@ struct RunConfig {
   int64_t seed = 0;
   /// 0: all cores.
   int threads = 0;
-  /// cpu | cuda | cuda:i
+  /// cpu | cuda | cuda:i | auto (cuda:LOCAL_RANK where CUDA is available, else cpu)
   std::string device = "cpu";
   /// Where the config came from (for messages).
   std::string source;

@@ -27,7 +27,9 @@ void TimeEmbeddingImpl::reset() {
 }
 
 at::Tensor TimeEmbeddingImpl::forward(const at::Tensor& t) {
-  const auto arg = at::outer(t.to(frequencies.scalar_type()), frequencies);
+  auto time = t.to(frequencies.scalar_type());
+  if (options.log_time()) time = at::log(time);
+  const auto arg = at::outer(time, frequencies);
   return at::cat({at::sin(arg), at::cos(arg)}, 1);
 }
 

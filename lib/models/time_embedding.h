@@ -1,5 +1,6 @@
 #pragma once
 // Time features for the score networks (math.md §7): t ∈ [0, T] → [sin(t ω), cos(t ω)]
+// (or of log t, see log_time)
 // with fixed frequencies ω (a registered buffer, saved with the weights):
 //   fourier     ω = 2π W, W ~ N(0, scale²) (Gaussian Fourier features, scale 16)
 //   sinusoidal  ω_i = 1000 · 10000^(−i/(half−1)) (transformer positions of 1000·t)
@@ -22,6 +23,9 @@ struct TimeEmbeddingOptions {
   TORCH_ARG(double, fourier_scale) = 16.0;
   /// fourier: seed of the generator that draws W (the run's seed).
   TORCH_ARG(uint64_t, seed) = 0;
+  /// Embed log t instead of t (NCSN++ as in CLD-SGM: spreads the small times,
+  /// where the score changes fastest, over many periods of the features).
+  TORCH_ARG(bool, log_time) = false;
 };
 
 class TimeEmbeddingImpl : public torch::nn::Module {

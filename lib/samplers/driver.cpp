@@ -10,7 +10,14 @@
 namespace hold::detail {
 
 NoiseSource generator_noise(at::Generator gen) {
-  return [gen](const at::Tensor& z) { z.normal_(0.0, 1.0, gen); };
+  return [gen](const at::Tensor& z) {
+    if (z.is_cpu()) {
+      z.normal_(0.0, 1.0, gen);
+    } else {
+      // The run's generator is a CPU one: draw there, so a GPU run draws the same numbers.
+      z.copy_(at::empty(z.sizes(), z.options().device(at::kCPU)).normal_(0.0, 1.0, gen));
+    }
+  };
 }
 
 std::vector<int64_t> SamplerContext::block_shape() const {

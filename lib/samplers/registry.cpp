@@ -98,7 +98,7 @@ SampleResult run_sampler(const LinearSde& sde, ScoreModel& model, const SamplerO
   }
   at::NoGradGuard no_grad;
   CountingScoreModel counted(model);
-  at::Tensor u = u0.to(options.dtype, /*non_blocking=*/false, /*copy=*/true).contiguous();
+  at::Tensor u = u0.to(options.device, options.dtype, /*non_blocking=*/false, /*copy=*/true).contiguous();
   const SamplerContext ctx{sde,         counted, options, noise, u.sizes().vec(), k, u.numel() / (u.size(0) * k),
                            u.options()};
   if (is_adaptive(options)) return run_adaptive_ode(ctx, std::move(u), t_start, callback);

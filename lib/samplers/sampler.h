@@ -42,6 +42,9 @@ struct SamplerOptions {
   double snr = 0.0;
   /// dtype of the state (float32; float64 for exact tests).
   at::ScalarType dtype = at::kFloat;
+  /// Where the state lives: the model's device (set by the apps from the
+  /// run's `device`; not a config key of its own). Draws stay on the CPU.
+  at::Device device = at::kCPU;
 
   /// Throws ConfigError naming "sample.<key>" for bad values or an impossible
   /// combination with the SDE (pc with K ≥ 2, lt with ve/subvp, nfe too small).

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
 
 #include <algorithm>
 #include <chrono>
@@ -13,19 +14,23 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "data/toy_dataset.h"
+#include "core/device.h"
+#include "data/data_source.h"
 #include "io/atomic_file.h"
 #include "io/config.h"
+#include "io/image_grid.h"
 #include "io/jsonl.h"
 #include "models/ema.h"
 #include "models/eps_network.h"
 #include "models/eps_score_model.h"
 #include "models/factory.h"
+#include "samplers/sampler.h"
 #include "objectives/objective.h"
 #include "sde/presets.h"
 #include "train/adam.h"
 #include "train/checkpoint.h"
 #include "train/flat_parameters.h"
+#include "train/mixed_precision.h"
 
 namespace hold {
 namespace fs = std::filesystem;
@@ -76,17 +81,22 @@ struct Trainer::State {
         options(std::move(o)),
         sde(make_sde(c.sde)),
         objective(sde, c.objective),
-        data(make_toy_dataset(c.data)),
+        data(make_training_data(c)),
         gen(at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(c.seed))),
-        device(c.device) {}
+        device(resolve_device(c.device)),
+        autocast_dtype(precision_dtype(c.train.precision)),
+        scaler(c.train.precision == "fp16" && device.is_cuda()) {}
 
   RunConfig config;
   TrainOptions options;
   LinearSde sde;
   Objective objective;
-  std::unique_ptr<ToyDataset> data;
+  std::unique_ptr<TrainingData> data;
   at::Generator gen;
   at::Device device;
+  c10::ScalarType autocast_dtype;
+  LossScaler scaler;
+  std::shared_ptr<EpsNetwork> sample_net;  // EMA weights for the periodic grids (built on first use)
   std::shared_ptr<EpsNetwork> net;
   std::unique_ptr<EpsScoreModel> model;  // the parameterisation (plain or mixed ε)
   std::unique_ptr<FlatParameters> flat;  // parameters and gradients as two buffers
@@ -120,7 +130,11 @@ Trainer::Trainer(const RunConfig& config, TrainOptions options)
   if (s.options.workdir.empty()) throw UsageError("training needs a work directory (--workdir)");
   s.total = s.options.max_steps >= 0 ? s.options.max_steps : s.config.train.steps;
 
-  s.net = make_network(s.config, s.data->dim());
+  if (s.config.train.precision == "fp16" && !s.device.is_cuda()) {
+    throw ConfigError("fp16 autocast needs a CUDA device, and '" + s.config.device + "' resolved to " +
+                      s.device.str() + "; use bf16 or fp32 (train.precision)");
+  }
+  s.net = make_network(s.config);
   s.net->to(s.device);
   s.model = std::make_unique<EpsScoreModel>(s.net, s.sde, s.objective.sigma0(), s.config.model.mixed_score);
   s.flat = std::make_unique<FlatParameters>(*s.net);  // before the EMA: it sees the flat buffer
@@ -135,6 +149,7 @@ Trainer::Trainer(const RunConfig& config, TrainOptions options)
                        "choose another --workdir (" + s.latest_path() + ")");
     }
     s.step = restore_training_state(s.latest_path(), *s.net, *s.ema, *s.optimizer, s.gen);
+    s.data->seek(s.step);
   }
   write_file_atomic(s.options.workdir + "/config.yaml", to_yaml(s.config));
 }
@@ -160,7 +175,7 @@ TrainProgress Trainer::train_step() {
     mark = now;
   };
 
-  const auto x0 = s.data->sample(s.config.train.batch_size, s.gen);
+  const auto x0 = s.data->next(s.gen);
   lap(tm.data);
   PerturbedBatch batch = s.objective.perturb(x0, s.gen);
   if (s.device != batch.u_t.device()) {
@@ -170,11 +185,28 @@ TrainProgress Trainer::train_step() {
   lap(tm.objective);
 
   s.flat->zero_grad();
-  const auto loss = s.objective.loss(s.model->predict_eps(batch.u_t, batch.t), batch);
-  loss.backward();
+  // Dropout draws from the global generator: seed it per step so that a
+  // resumed run draws the same masks as an uninterrupted one.
+  at::manual_seed(static_cast<uint64_t>(s.config.seed) * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(s.step));
+  at::Tensor eps_hat;
+  {
+    AutocastScope autocast(s.device, s.autocast_dtype);
+    eps_hat = s.model->predict_eps(batch.u_t, batch.t);
+  }
+  const auto loss = s.objective.loss(eps_hat.to(at::kFloat), batch);
+  (s.scaler.scale() == 1.0 ? loss : loss * s.scaler.scale()).backward();
   p.loss = loss.item<double>();
   lap(tm.forward_backward);
 
+  if (!s.scaler.unscale_and_update(s.flat->grads())) {
+    // fp16 overflow: skip the step (the scale was halved), as GradScaler does.
+    p.grad_norm = std::numeric_limits<double>::infinity();
+    p.lr = s.lr_at(s.step + 1);
+    ++s.step;
+    p.step = s.step;
+    p.total_steps = s.total;
+    return p;
+  }
   p.grad_norm = s.flat->clip_grad_norm(s.config.train.grad_clip);
   if (!std::isfinite(p.loss) || !std::isfinite(p.grad_norm)) {
     // Stop before the step would write non-finite values into the weights.
@@ -209,6 +241,28 @@ std::string Trainer::save_checkpoint() {
     std::error_code ec;
     fs::remove(s.checkpoint_dir() + "/ckpt_" + std::to_string(steps[i]) + ".pt", ec);
   }
+  return path;
+}
+
+std::string Trainer::write_sample_grid() {
+  State& s = *s_;
+  const std::vector<int64_t> shape = data_shape(s.config.data);
+  if (shape.size() != 3) return "";  // toy data: hold-sample plots it
+  if (!s.sample_net) {
+    s.sample_net = make_network(s.config);
+    s.sample_net->to(s.device);
+    s.sample_net->eval();
+  }
+  s.ema->copy_to(*s.sample_net);
+  const auto model = make_score_model(s.config, s.sde, s.sample_net);
+  // The same seed every time, so that successive grids show the same samples improving.
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(s.config.seed) + 1000003);
+  SamplerOptions options = s.config.sample;
+  options.device = s.device;
+  const SampleResult result = sample(s.sde, *model, options, shape, s.config.train.sample_grid, gen);
+  make_dirs(s.options.workdir + "/samples");
+  const std::string path = s.options.workdir + "/samples/grid_" + std::to_string(s.step) + ".png";
+  write_image_grid_png(path, result.x.to(at::kFloat).cpu());
   return path;
 }
 
@@ -248,6 +302,7 @@ TrainResult Trainer::run(const TrainCallback& callback) {
       result.checkpoint = save_checkpoint();
       last_checkpoint = s.step;
     }
+    if (s.config.train.sample_every > 0 && s.step % s.config.train.sample_every == 0) write_sample_grid();
     if (callback) callback(p);
   }
   if (s.step == first_step && fs::exists(s.latest_path())) {

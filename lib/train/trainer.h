@@ -1,5 +1,5 @@
 #pragma once
-// The training loop for toy runs (architecture.md: lib/train owns ticks,
+// The training loop for toy and image runs (architecture.md: lib/train owns ticks,
 // JSON-lines metrics, snapshots, resume and EMA; apps/hold-train is glue).
 //
 // One step: draw a fresh data batch from the data set, perturb it with the
@@ -18,6 +18,8 @@
 //   checkpoints/ckpt_<step>.pt  every train.ckpt_every steps and at the end; the
 //                               last train.keep_checkpoints are kept
 //   checkpoints/latest.pt       the newest of them (what --resume continues from)
+//   samples/grid_<step>.png     images: samples from the EMA weights every
+//                               train.sample_every steps
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -79,6 +81,10 @@ class Trainer {
   TrainProgress train_step();
   /// Writes checkpoints/ckpt_<step>.pt and latest.pt, prunes old ones; returns the path.
   std::string save_checkpoint();
+  /// Images: samples train.sample_grid images with the EMA weights and the
+  /// sample section's sampler into workdir/samples/grid_<step>.png; returns
+  /// the path ("" for toy data).
+  std::string write_sample_grid();
   /// Record per-part timings in TrainProgress::timings (off by default).
   void set_profiling(bool on);
 

@@ -3,33 +3,17 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "io/npz.h"
+#include "support/run_tool.h"
 
 namespace {
 
-struct Run {
-  int code;
-  std::string out;  // stdout and stderr together
-};
-
-Run run_tool(const std::string& args) {
-  const std::string cmd = std::string(HOLD_BINARY_DIR) + "/bin/" + args + " 2>&1";
-  Run r{-1, ""};
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using Run = hold::test::ToolRun;
+using hold::test::run_tool;
 
 std::string config(const std::string& name) { return std::string(HOLD_SOURCE_DIR) + "/configs/" + name; }
 

@@ -199,7 +199,7 @@ TEST_CASE("an out-of-range value names the key and its line", "[io][config]") {
         "batch_size must be >= 1, got 0 (test.yaml:3 train.batch_size)");
   CHECK(error_of("model:\n  embedding_dim: 7\n") ==
         "embedding_dim must be even and >= 2, got 7 (test.yaml:2 model.embedding_dim)");
-  CHECK(error_of("device: gpu\n") == "device must be cpu, cuda or cuda:<index>, got 'gpu' (test.yaml:1 device)");
+  CHECK(error_of("device: gpu\n") == "device must be cpu, cuda, cuda:<index> or auto, got 'gpu' (test.yaml:1 device)");
   CHECK(error_of("data:\n  noise: -0.1\n") == "noise must be >= 0, got -0.1 (test.yaml:2 data.noise)");
   // Raised by the struct validators (sde.*, sample.*), located by the config layer.
   CHECK_THAT(error_of("sde:\n  name: vp\n  eps: -1\n"), Contains("eps") && EndsWith("(test.yaml:3 sde.eps)"));
@@ -290,7 +290,7 @@ TEST_CASE("a missing, unreadable or malformed file names the path", "[io][config
 
 TEST_CASE("config_keys lists every key once", "[io][config]") {
   const auto& keys = config_keys();
-  CHECK(keys.size() == 56);
+  CHECK(keys.size() == 81);
   std::set<std::string> unique(keys.begin(), keys.end());
   CHECK(unique.size() == keys.size());
   CHECK(keys.front() == "seed");

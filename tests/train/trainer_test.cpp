@@ -1,5 +1,6 @@
 // The training loop: resume reproduces an uninterrupted run, checkpoints hold
 // what they promise, bad checkpoints are usage errors naming the file.
+#include "support/usage_error.h"
 #include "train/trainer.h"
 
 #include <ATen/ATen.h>
@@ -59,14 +60,7 @@ void train_into(RunRecord& record, const std::string& workdir, bool resume, int6
   record.ema = trainer.ema().shadow();
 }
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::message_of;
 
 }  // namespace
 

@@ -1,0 +1,110 @@
+#include "data/data_source.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "data/image_loader.h"
+#include "data/image_readers.h"
+#include "data/toy_dataset.h"
+#include "io/config.h"
+
+namespace hold {
+namespace {
+
+/// Every rank draws the whole global batch (the generators stay in step) and
+/// keeps its slice, so the union over ranks is the one-process batch.
+class ToyTrainingData : public TrainingData {
+ public:
+  ToyTrainingData(std::unique_ptr<ToyDataset> data, int64_t batch, int64_t rank, int64_t world_size)
+      : data_(std::move(data)), batch_(batch), rank_(rank), world_size_(world_size) {}
+  at::Tensor next(at::Generator& gen) override {
+    const auto x = data_->sample(batch_, gen);
+    if (world_size_ == 1) return x;
+    const int64_t local = batch_ / world_size_;
+    return x.slice(0, rank_ * local, (rank_ + 1) * local).contiguous();
+  }
+  void seek(int64_t) override {}  // the stream is the generator's, restored with it
+
+ private:
+  std::unique_ptr<ToyDataset> data_;
+  int64_t batch_, rank_, world_size_;
+};
+
+class ImageTrainingData : public TrainingData {
+ public:
+  ImageTrainingData(ImageArray data, const ImageLoaderOptions& options) : loader_(std::move(data), options) {}
+  at::Tensor next(at::Generator&) override { return loader_.next(); }
+  void seek(int64_t step) override { loader_.seek(step); }
+
+ private:
+  ImageLoader loader_;
+};
+
+ImageArray read_images(const DataConfig& d) {
+  if (d.name == "cifar10") return read_cifar10(d.path, d.split);
+  if (d.name == "mnist") return read_mnist(d.path, d.split);
+  if (d.name == "fashion_mnist") return read_fashion_mnist(d.path, d.split);
+  return read_image_folder(d.path, d.image_size, d.channels);
+}
+
+}  // namespace
+
+const std::vector<std::string>& image_dataset_names() {
+  static const std::vector<std::string> names{"cifar10", "mnist", "fashion_mnist", "image_folder"};
+  return names;
+}
+
+bool is_image_data(const std::string& name) {
+  const auto& names = image_dataset_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::vector<int64_t> data_shape(const DataConfig& d) {
+  if (!is_image_data(d.name)) return {make_toy_dataset(d)->dim()};
+  int64_t c = 3, side = 32;
+  if (d.name == "mnist" || d.name == "fashion_mnist") {
+    // The header tells (MNIST-format sets need not be 28×28); 28 where the
+    // files are absent (sampling from a checkpoint on another machine).
+    c = 1, side = 28;
+    try {
+      const auto shape = read_mnist_shape(d.path, d.split);
+      if (shape[1] == shape[2]) side = shape[1];
+    } catch (const UsageError&) {
+    }
+  }
+  if (d.name == "image_folder") c = d.channels, side = d.image_size;
+  return {c, side + 2 * d.pad, side + 2 * d.pad};
+}
+
+std::unique_ptr<TrainingData> make_training_data(const RunConfig& config, int64_t rank, int64_t world_size) {
+  const DataConfig& d = config.data;
+  if (!is_image_data(d.name)) {
+    if (config.train.batch_size % world_size != 0) {
+      throw UsageError("train.batch_size " + std::to_string(config.train.batch_size) +
+                       " is not divisible by the number of processes " + std::to_string(world_size));
+    }
+    return std::make_unique<ToyTrainingData>(make_toy_dataset(d), config.train.batch_size, rank, world_size);
+  }
+  ImageLoaderOptions options;
+  options.batch_size = config.train.batch_size;
+  options.seed = static_cast<uint64_t>(config.seed);
+  options.random_flip = d.random_flip;
+  options.pad = d.pad;
+  options.rank = rank;
+  options.world_size = world_size;
+  options.prefetch = static_cast<int>(d.prefetch);
+  return std::make_unique<ImageTrainingData>(read_images(d), options);
+}
+
+at::Tensor reference_data(const DataConfig& d, int64_t n, at::Generator& gen) {
+  if (!is_image_data(d.name)) return make_toy_dataset(d)->sample(n, gen);
+  const ImageArray images = read_images(d);
+  const int64_t count = std::min<int64_t>(n, images.images.size(0));
+  auto x = images.images.slice(0, 0, count).to(at::kFloat) * (2.0 / 255.0) - 1.0;
+  if (d.pad > 0) x = at::constant_pad_nd(x, {d.pad, d.pad, d.pad, d.pad}, -1.0);
+  return x;
+}
+
+}  // namespace hold

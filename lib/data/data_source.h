@@ -1,0 +1,45 @@
+#pragma once
+// Where training batches come from, for toy and image data alike:
+//   toy     fresh i.i.d. draws from the run's generator (its state is in the
+//           checkpoint, so a resumed run continues the same stream);
+//   images  epochs over a fixed split, shuffled from the seed (ImageLoader):
+//           the batch of step i is a pure function of i, so resuming seeks.
+#include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace hold {
+
+struct DataConfig;
+struct RunConfig;
+
+class TrainingData {
+ public:
+  virtual ~TrainingData() = default;
+  /// The next batch, float32 [B, ...data_shape] on the CPU (toy data draws from gen).
+  virtual at::Tensor next(at::Generator& gen) = 0;
+  /// Makes the next call return the batch of step `step` (0-based; resume).
+  virtual void seek(int64_t step) = 0;
+};
+
+/// Image data set names (cifar10, mnist, fashion_mnist, image_folder).
+const std::vector<std::string>& image_dataset_names();
+bool is_image_data(const std::string& name);
+/// Shape of one data point without reading any file: {d} for toy data,
+/// {C, H, W} for images (after padding / resizing).
+std::vector<int64_t> data_shape(const DataConfig& config);
+
+/// The training stream of a validated config. With world_size > 1, the rank's
+/// slice of every global batch of train.batch_size (images) or its own share
+/// of i.i.d. draws (toy). Throws UsageError for unreadable data files.
+std::unique_ptr<TrainingData> make_training_data(const RunConfig& config, int64_t rank = 0, int64_t world_size = 1);
+
+/// n data points for comparisons and plots: fresh draws (toy) or the first n
+/// images of the split in file order, centred (images). float32 [n, ...].
+at::Tensor reference_data(const DataConfig& config, int64_t n, at::Generator& gen);
+
+}  // namespace hold

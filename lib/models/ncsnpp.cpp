@@ -1,0 +1,230 @@
+#include "models/ncsnpp.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace hold {
+namespace {
+
+constexpr auto kUp = ResampleImpl::Direction::kUp;
+constexpr auto kDown = ResampleImpl::Direction::kDown;
+
+bool contains(const std::vector<int64_t>& v, int64_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+void check_choice(const std::string& value, const std::vector<std::string>& allowed, const char* what) {
+  TORCH_CHECK(std::find(allowed.begin(), allowed.end(), value) != allowed.end(), "Ncsnpp: unknown ", what, " '",
+              value, "'");
+}
+
+}  // namespace
+
+NcsnppImpl::NcsnppImpl(const NcsnppOptions& options_) : options(options_) {
+  const auto& o = options;
+  check_choice(o.resblock_type(), {"biggan", "ddpm"}, "resblock_type");
+  check_choice(o.progressive(), {"none", "output_skip", "residual"}, "progressive");
+  check_choice(o.progressive_input(), {"none", "input_skip", "residual"}, "progressive_input");
+  check_choice(o.progressive_combine(), {"sum", "cat"}, "progressive_combine");
+  check_choice(o.embedding(), {"fourier", "sinusoidal"}, "embedding");
+  TORCH_CHECK(!o.ch_mult().empty() && o.num_res_blocks() >= 1 && o.channels() >= 4, "Ncsnpp: empty network");
+  const int64_t levels = static_cast<int64_t>(o.ch_mult().size());
+  TORCH_CHECK(o.image_size() % (int64_t{1} << (levels - 1)) == 0, "Ncsnpp: image size ", o.image_size(),
+              " is not divisible by 2^", levels - 1);
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(o.seed());
+  build(gen);
+}
+
+void NcsnppImpl::build(at::Generator& gen) {
+  const auto& o = options;
+  const int64_t nf = o.channels(), temb_dim = 4 * nf;
+  const int64_t num_levels = static_cast<int64_t>(o.ch_mult().size());
+  const bool biggan = o.resblock_type() == "biggan";
+  const auto res_block = [&](int64_t in, int64_t out, bool up, bool down) {
+    return ResBlock(ResBlockOptions(in, out)
+                        .temb_dim(temb_dim)
+                        .biggan(biggan)
+                        .up(up)
+                        .down(down)
+                        .fir(o.fir())
+                        .fir_kernel(o.fir_kernel())
+                        .dropout(o.dropout())
+                        .skip_rescale(o.skip_rescale())
+                        .init_scale(o.init_scale())
+                        .dense(o.dense()),
+                    gen);
+  };
+  const auto attn_block = [&](int64_t ch) { return AttnBlock(ch, o.skip_rescale(), o.init_scale(), o.dense(), gen); };
+
+  const bool fourier = o.embedding() == "fourier";
+  embed_ = register_module("embed", TimeEmbedding(TimeEmbeddingOptions(fourier ? 2 * nf : nf)
+                                                      .kind(fourier ? TimeEmbeddingKind::kFourier
+                                                                    : TimeEmbeddingKind::kSinusoidal)
+                                                      .fourier_scale(o.fourier_scale())
+                                                      .log_time(fourier)
+                                                      .seed(o.seed() + 1)));
+  temb0_ = register_module("temb0", ddpm_linear(fourier ? 2 * nf : nf, temb_dim, gen));
+  temb1_ = register_module("temb1", ddpm_linear(temb_dim, temb_dim, gen));
+
+  const int64_t channels = o.in_channels();
+  int64_t pyramid_ch = channels;
+  conv_in_ = register_module("conv_in", ddpm_conv(channels, nf, 3, gen));
+  std::vector<int64_t> skip_ch{nf};
+  int64_t in_ch = nf;
+  levels_.resize(num_levels);
+  for (int64_t i = 0; i < num_levels; ++i) {
+    Level& level = levels_[i];
+    const std::string name = "level" + std::to_string(i) + "_";
+    const int64_t resolution = o.image_size() >> i;
+    for (int64_t j = 0; j < o.num_res_blocks(); ++j) {
+      const int64_t out_ch = nf * o.ch_mult()[i];
+      level.down_blocks.push_back(
+          register_module(name + "down" + std::to_string(j), res_block(in_ch, out_ch, false, false)));
+      in_ch = out_ch;
+      if (contains(o.attn_resolutions(), resolution)) {
+        level.down_attn.push_back(register_module(name + "down_attn" + std::to_string(j), attn_block(in_ch)));
+      }
+      skip_ch.push_back(in_ch);
+    }
+    if (i == num_levels - 1) continue;
+    if (biggan) {
+      level.down_res = register_module(name + "downsample", res_block(in_ch, in_ch, false, true));
+    } else {
+      level.down_plain = register_module(
+          name + "downsample", Resample(kDown, in_ch, in_ch, o.resamp_with_conv(), o.fir(), o.fir_kernel(), gen));
+    }
+    if (o.progressive_input() == "input_skip") {
+      level.input_pyramid = register_module(name + "input_combine", ddpm_conv(pyramid_ch, in_ch, 1, gen));
+      if (o.progressive_combine() == "cat") in_ch *= 2;
+    } else if (o.progressive_input() == "residual") {
+      level.input_pyramid = register_module(
+          name + "input_pyramid", Resample(kDown, pyramid_ch, in_ch, true, o.fir(), o.fir_kernel(), gen).ptr());
+      pyramid_ch = in_ch;
+    }
+    skip_ch.push_back(in_ch);
+  }
+
+  in_ch = skip_ch.back();
+  mid0_ = register_module("mid0", res_block(in_ch, in_ch, false, false));
+  mid1_ = register_module("mid1", attn_block(in_ch));
+  mid2_ = register_module("mid2", res_block(in_ch, in_ch, false, false));
+
+  int64_t up_pyramid_ch = 0;
+  for (int64_t i = num_levels - 1; i >= 0; --i) {
+    Level& level = levels_[i];
+    const std::string name = "level" + std::to_string(i) + "_";
+    const int64_t resolution = o.image_size() >> i;
+    for (int64_t j = 0; j <= o.num_res_blocks(); ++j) {
+      const int64_t out_ch = nf * o.ch_mult()[i];
+      level.up_blocks.push_back(register_module(name + "up" + std::to_string(j),
+                                                res_block(in_ch + skip_ch.back(), out_ch, false, false)));
+      skip_ch.pop_back();
+      in_ch = out_ch;
+    }
+    if (contains(o.attn_resolutions(), resolution)) level.up_attn = register_module(name + "up_attn", attn_block(in_ch));
+    if (o.progressive() != "none") {
+      const bool top = i == num_levels - 1;
+      if (o.progressive() == "output_skip") {
+        level.pyramid_norm = register_module(name + "pyramid_norm", group_norm(in_ch));
+        level.pyramid_conv =
+            register_module(name + "pyramid_conv", ddpm_conv(in_ch, o.out_channels(), 3, gen, o.init_scale()));
+      } else if (top) {  // residual
+        level.pyramid_norm = register_module(name + "pyramid_norm", group_norm(in_ch));
+        level.pyramid_conv = register_module(name + "pyramid_conv", ddpm_conv(in_ch, in_ch, 3, gen));
+        up_pyramid_ch = in_ch;
+      } else {
+        level.pyramid_up = register_module(
+            name + "pyramid_up", Resample(kUp, up_pyramid_ch, in_ch, true, o.fir(), o.fir_kernel(), gen));
+        up_pyramid_ch = in_ch;
+      }
+    }
+    if (i == 0) continue;
+    if (biggan) {
+      level.up_res = register_module(name + "upsample", res_block(in_ch, in_ch, true, false));
+    } else {
+      level.up_plain = register_module(name + "upsample",
+                                       Resample(kUp, in_ch, in_ch, o.resamp_with_conv(), o.fir(), o.fir_kernel(), gen));
+    }
+  }
+  TORCH_CHECK(skip_ch.empty(), "Ncsnpp: unbalanced skip connections");
+  if (o.progressive() != "output_skip") {
+    out_norm_ = register_module("out_norm", group_norm(in_ch));
+    out_conv_ = register_module("out_conv", ddpm_conv(in_ch, o.out_channels(), 3, gen, o.init_scale()));
+  }
+}
+
+at::Tensor NcsnppImpl::forward(const at::Tensor& u, const at::Tensor& t) {
+  const auto& o = options;
+  const double inv_sqrt2 = 1.0 / std::sqrt(2.0);
+  const int64_t num_levels = static_cast<int64_t>(levels_.size());
+  // Every residual block adds Dense(SiLU(temb)): SiLU once here.
+  const auto temb = temb1_->forward(at::silu(temb0_->forward(embed_->forward(t))));
+  const auto act_temb = at::silu(temb).to(u.scalar_type());
+
+  at::Tensor input_pyramid = u;
+  std::vector<at::Tensor> skips{conv_in_->forward(u)};
+  for (int64_t i = 0; i < num_levels; ++i) {
+    Level& level = levels_[i];
+    for (size_t j = 0; j < level.down_blocks.size(); ++j) {
+      auto h = level.down_blocks[j]->forward(skips.back(), act_temb);
+      if (!level.down_attn.empty()) h = level.down_attn[j]->forward(h);
+      skips.push_back(h);
+    }
+    if (i == num_levels - 1) continue;
+    at::Tensor h = level.down_res ? level.down_res->forward(skips.back(), act_temb)
+                                  : level.down_plain->forward(skips.back());
+    if (o.progressive_input() == "input_skip") {
+      input_pyramid = o.fir() ? fir_downsample_2x(input_pyramid, o.fir_kernel()) : naive_downsample_2x(input_pyramid);
+      const auto projected = level.input_pyramid->as<torch::nn::Conv2dImpl>()->forward(input_pyramid);
+      h = o.progressive_combine() == "cat" ? at::cat({projected, h}, 1) : projected + h;
+    } else if (o.progressive_input() == "residual") {
+      input_pyramid = level.input_pyramid->as<ResampleImpl>()->forward(input_pyramid);
+      input_pyramid = o.skip_rescale() ? (input_pyramid + h) * inv_sqrt2 : input_pyramid + h;
+      h = input_pyramid;
+    }
+    skips.push_back(h);
+  }
+
+  auto h = mid0_->forward(skips.back(), act_temb);
+  h = mid1_->forward(h);
+  h = mid2_->forward(h, act_temb);
+
+  at::Tensor pyramid;
+  for (int64_t i = num_levels - 1; i >= 0; --i) {
+    Level& level = levels_[i];
+    for (auto& block : level.up_blocks) {
+      h = block->forward(at::cat({h, skips.back()}, 1), act_temb);
+      skips.pop_back();
+    }
+    if (level.up_attn) h = level.up_attn->forward(h);
+    if (o.progressive() == "output_skip") {
+      const auto out = level.pyramid_conv->forward(at::silu(normalize(*level.pyramid_norm, h)));
+      pyramid = pyramid.defined()
+                    ? (o.fir() ? fir_upsample_2x(pyramid, o.fir_kernel()) : naive_upsample_2x(pyramid)) + out
+                    : out;
+    } else if (o.progressive() == "residual") {
+      if (level.pyramid_conv) {
+        pyramid = level.pyramid_conv->forward(at::silu(normalize(*level.pyramid_norm, h)));
+      } else {
+        pyramid = level.pyramid_up->forward(pyramid);
+        // As the reference: with skip_rescale the sum is not fed back into h.
+        if (o.skip_rescale()) {
+          pyramid = (pyramid + h) * inv_sqrt2;
+        } else {
+          pyramid = pyramid + h;
+          h = pyramid;
+        }
+      }
+    }
+    if (i == 0) continue;
+    h = level.up_res ? level.up_res->forward(h, act_temb) : level.up_plain->forward(h);
+  }
+  if (o.progressive() == "output_skip") return pyramid;
+  return out_conv_->forward(at::silu(normalize(*out_norm_, h)));
+}
+
+}  // namespace hold
