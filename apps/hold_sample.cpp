@@ -41,6 +41,7 @@ std::string model_identity(const hold::RunConfig& c) {
   k.sde = c.sde;
   k.data = c.data;
   k.model = c.model;
+  k.model.dense = "";  // how 1×1 layers run, not what they compute
   k.objective = c.objective;
   return hold::to_yaml(k);
 }

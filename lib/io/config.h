@@ -77,7 +77,7 @@ struct ModelConfig {
   std::string progressive_combine = "sum";
   double init_scale = 0.0;
   /// How per-pixel dense layers (NIN, attention) run: matmul | conv (1×1).
-  std::string dense = "matmul";
+  std::string dense = "conv";
 };
 
 struct TrainConfig {

@@ -62,7 +62,7 @@ struct NcsnppOptions {
   TORCH_ARG(std::string, embedding) = "fourier";
   TORCH_ARG(double, fourier_scale) = 16.0;
   /// How NIN and attention layers run (the same parameters either way).
-  TORCH_ARG(DenseImpl, dense) = DenseImpl::kMatmul;
+  TORCH_ARG(DenseImpl, dense) = DenseImpl::kConv;
   /// Seed of the initial weights and the Fourier features.
   TORCH_ARG(uint64_t, seed) = 0;
 };

@@ -140,7 +140,7 @@ struct ResBlockOptions {
   TORCH_ARG(double, dropout) = 0.1;
   TORCH_ARG(bool, skip_rescale) = true;
   TORCH_ARG(double, init_scale) = 0.0;
-  TORCH_ARG(DenseImpl, dense) = DenseImpl::kMatmul;
+  TORCH_ARG(DenseImpl, dense) = DenseImpl::kConv;
 };
 
 /// GroupNorm → SiLU → (resample) → conv → + dense(SiLU(temb)) → GroupNorm →
