@@ -35,3 +35,41 @@ TEST_CASE("hold-fid score prints the Frechet distance of two statistics files", 
   CHECK(bad.out.find("'sigma'") != std::string::npos);
   CHECK(bad.out.find(dir.file("bad.npz")) != std::string::npos);
 }
+
+#include <torch/script.h>
+
+#include "metrics/frechet.h"
+
+TEST_CASE("hold-fid stats runs a TorchScript extractor and score compares its statistics", "[cli][fid]") {
+  test::TempDir dir;
+  // A stand-in extractor: per-channel mean brightness in [0, 1] (features [N, 3]),
+  // returned first in a tuple, as the calling convention allows.
+  torch::jit::Module extractor("Features");
+  extractor.define(R"(
+def forward(self, x):
+    return (x.mean(dim=[2, 3]) / 255.0, x)
+)");
+  extractor.save(dir.file("features.pt"));
+  at::manual_seed(4);
+  const auto images = at::randint(0, 256, {37, 5, 6, 3}, at::kByte);
+  write_npz(dir.file("images.npz"), {{"arr_0", images}});
+
+  const auto r = test::run_tool("hold-fid stats " + dir.file("images.npz") + " --extractor " + dir.file("features.pt") +
+                                " --out " + dir.file("stats.npz") + " --batch 10");
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  const auto stats = read_npz(dir.file("stats.npz"));
+  const FeatureStats expected = feature_stats(images.to(at::kDouble).mean({1, 2}) / 255.0);
+  CHECK(stats.at("mu").scalar_type() == at::kDouble);
+  CHECK(at::allclose(stats.at("mu"), expected.mu, 1e-6, 1e-12));
+  CHECK(at::allclose(stats.at("sigma"), expected.sigma, 1e-4, 1e-9));  // features in float32
+
+  const auto same = test::run_tool("hold-fid score " + dir.file("stats.npz") + " " + dir.file("stats.npz"));
+  CHECK(same.code == 0);
+  CHECK(std::abs(std::stod(same.out.substr(same.out.find("fid: ") + 5))) < 1e-6);
+
+  const auto missing = test::run_tool("hold-fid stats " + dir.file("images.npz") + " --extractor " +
+                                      dir.file("nope.pt") + " --out " + dir.file("s2.npz"));
+  CHECK(missing.code == 2);
+  CHECK(missing.out.find(dir.file("nope.pt")) != std::string::npos);
+}
