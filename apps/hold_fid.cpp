@@ -1,4 +1,5 @@
-// hold-fid: Fréchet Inception Distance from feature statistics.
+// hold-fid: sample export and Fréchet Inception Distance.
+//   hold-fid export --config X [--ckpt FILE] [--sampler S --nfe N] --n M --out OUT.npz|DIR [--format npz|png]
 //   hold-fid stats IMAGES.npz --extractor FILE.pt --out STATS.npz [--batch B]
 //   hold-fid score A.npz B.npz
 // IMAGES.npz holds uint8 NHWC images as `images` (hold-sample) or `arr_0`
@@ -7,7 +8,12 @@
 // and `sigma` [D, D] (float64; float32 accepted), the format of pytorch-fid's
 // precomputed statistics. score prints `fid: <d²>` (FID is the squared
 // Fréchet distance, computed in float64 with symmetric square roots).
-// Still to come (issue 4): `export` (resumable sample export).
+// export draws M samples in batches; batch k uses its own generator seeded
+// from (seed, k) and is saved as OUT.parts/part_<k>.npz before the next one
+// starts, so an interrupted export resumes at the first missing batch and the
+// result does not depend on where it was interrupted. The finished export is
+// OUT.npz with `arr_0` (uint8 [M, H, W, C], what the common FID evaluators
+// read) or a folder of M PNGs; the parts are then removed.
 #include <ATen/ATen.h>
 #include <CLI/CLI.hpp>
 
@@ -20,6 +26,19 @@
 #include "metrics/feature_extractor.h"
 #include "metrics/frechet.h"
 #include "io/progress.h"
+#include "core/device.h"
+#include "data/data_source.h"
+#include "io/atomic_file.h"
+#include "io/image_grid.h"
+#include "models/factory.h"
+#include "models/score_model.h"
+#include "samplers/sampler.h"
+#include "sde/presets.h"
+#include "train/trained_network.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <cstdio>
+#include <filesystem>
 
 namespace {
 
@@ -65,6 +84,58 @@ void write_stats(const std::string& images_path, const std::string& extractor_pa
               static_cast<long long>(stats.mu.size(0)));
 }
 
+struct ExportOptions {
+  std::string ckpt, out, format = "npz";
+  int64_t batch = 256;
+};
+
+void export_samples(const hold::RunConfig& config, const std::string& config_path, const ExportOptions& o) {
+  namespace fs = std::filesystem;
+  const std::vector<int64_t> shape = hold::data_shape(config.data);
+  if (shape.size() != 3) throw hold::UsageError("export needs image data (data.name " + config.data.name + ")");
+  const c10::Device device = hold::resolve_device(config.device);
+  const auto net = hold::load_trained_network(config, config_path, o.ckpt, hold::WeightSet::kEma, device);
+  const hold::LinearSde sde = hold::make_sde(config.sde);
+  const auto model = hold::make_score_model(config, sde, net);
+  hold::SamplerOptions options = config.sample;
+  options.device = device;
+
+  const int64_t n = config.sample_count, batches = (n + o.batch - 1) / o.batch;
+  const std::string parts = o.out + ".parts";
+  fs::create_directories(parts);
+  auto part_path = [&](int64_t k) { return parts + "/part_" + std::to_string(k) + ".npz"; };
+  int64_t done = 0;
+  for (int64_t k = 0; k < batches; ++k) done += fs::exists(part_path(k));
+  if (done > 0) std::printf("resuming: %lld of %lld batches already exported\n", static_cast<long long>(done), static_cast<long long>(batches));
+  hold::ProgressBar bar("export", n);
+  for (int64_t k = 0; k < batches; ++k) {
+    if (fs::exists(part_path(k))) continue;
+    const int64_t count = std::min(o.batch, n - k * o.batch);
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(config.seed) * 0x9E3779B97F4A7C15ULL +
+                                                        static_cast<uint64_t>(k) + 1);
+    const hold::SampleResult r = hold::sample(sde, *model, options, shape, count, gen);
+    hold::write_npz(part_path(k), {{"images", hold::to_uint8_nhwc(r.x.cpu())}});  // atomic
+    bar.update(std::min(n, (k + 1) * o.batch));
+  }
+  bar.finish();
+  std::vector<at::Tensor> images;
+  for (int64_t k = 0; k < batches; ++k) images.push_back(hold::read_npz(part_path(k)).at("images"));
+  const at::Tensor all = at::cat(images, 0);
+  if (o.format == "png") {
+    fs::create_directories(o.out);
+    const at::Tensor nchw = all.permute({0, 3, 1, 2}).to(at::kFloat) / 255.0;
+    for (int64_t i = 0; i < n; ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "/%06lld.png", static_cast<long long>(i));
+      hold::write_image_grid_png(o.out + name, nchw.slice(0, i, i + 1), 1, /*centered=*/false, /*padding=*/0);
+    }
+  } else {
+    hold::write_npz(o.out, {{"arr_0", all}});
+  }
+  fs::remove_all(parts);
+  std::printf("exported %lld samples: %s\n", static_cast<long long>(n), o.out.c_str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,12 +143,23 @@ int main(int argc, char** argv) {
   int64_t batch = 100;
   CLI::App* score = nullptr;
   CLI::App* stats = nullptr;
+  CLI::App* exporter = nullptr;
+  ExportOptions export_options;
   return hold::run_app(
       argc, argv, "hold-fid", "Frechet Inception Distance from feature statistics.",
-      [&](CLI::App& app, hold::CommonFlags&) {
+      [&](CLI::App& app, hold::CommonFlags& flags) {
         score = app.add_subcommand("score", "FID between two statistics files (npz with mu, sigma)");
         score->add_option("first", first, "statistics file")->required();
         score->add_option("second", second, "statistics file")->required();
+        exporter = app.add_subcommand("export", "draw samples into an npz (arr_0, uint8 NHWC) or a PNG folder; resumable");
+        exporter->fallthrough();  // --config, --set, ... of the main app
+        exporter->add_option("--ckpt", export_options.ckpt, "checkpoint");
+        exporter->add_option("--out", export_options.out, "OUT.npz, or a folder with --format png")->required();
+        exporter->add_option("--format", export_options.format, "npz | png")->check(CLI::IsMember({"npz", "png"}));
+        exporter->add_option("--batch", export_options.batch, "samples drawn at once")->check(CLI::PositiveNumber);
+        flags.add_config_flag(*exporter, "--sampler", "sample.method", "em | lt | pc | ode");
+        flags.add_config_flag(*exporter, "--nfe", "sample.nfe", "score evaluations allowed");
+        flags.add_config_flag(*exporter, "--n", "sample_count", "number of samples (50000 for the papers' FID)");
         stats = app.add_subcommand("stats", "feature mean and covariance of an npz of uint8 NHWC images");
         stats->add_option("images", images_path, "npz with `images` or `arr_0`")->required();
         stats->add_option("--extractor", extractor_path, "TorchScript feature extractor (.pt)")->required();
@@ -85,7 +167,11 @@ int main(int argc, char** argv) {
         stats->add_option("--batch", batch, "images per extractor call")->check(CLI::PositiveNumber);
         app.require_subcommand(1);
       },
-      [&](const hold::CommonFlags&) {
+      [&](const hold::CommonFlags& flags) {
+        if (exporter->parsed()) {
+          export_samples(flags.load_config(), flags.config_path, export_options);
+          return 0;
+        }
         if (stats->parsed()) {
           write_stats(images_path, extractor_path, out, batch);
           return 0;

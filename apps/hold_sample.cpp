@@ -31,20 +31,9 @@
 #include "models/score_model.h"
 #include "samplers/sampler.h"
 #include "sde/presets.h"
-#include "train/checkpoint.h"
+#include "train/trained_network.h"
 
 namespace {
-
-/// The sections that define what a checkpoint's network computes.
-std::string model_identity(const hold::RunConfig& c) {
-  hold::RunConfig k;
-  k.sde = c.sde;
-  k.data = c.data;
-  k.model = c.model;
-  k.model.dense = "";  // how 1×1 layers run, not what they compute
-  k.objective = c.objective;
-  return hold::to_yaml(k);
-}
 
 void write_plot(const std::string& path, const hold::RunConfig& config, const at::Tensor& x,
                 const at::Tensor& reference, const std::string& title) {
@@ -142,19 +131,9 @@ int main(int argc, char** argv) {
         }
         if (!images && trajectory_columns > 0) throw hold::UsageError("--trajectory is for image data (data.name " + config.data.name + ")");
         const c10::Device device = hold::resolve_device(config.device);
-        std::shared_ptr<hold::EpsNetwork> net;
-        if (config.model.name != "oracle") {
-          if (ckpt_path.empty()) throw hold::UsageError("model '" + config.model.name + "' needs a checkpoint (--ckpt)");
-          const hold::LoadedCheckpoint ckpt = hold::load_checkpoint(ckpt_path);
-          if (!flags.config_path.empty() && model_identity(ckpt.config) != model_identity(config)) {
-            throw hold::UsageError("checkpoint was trained with a different sde/data/model/objective than " +
-                                   flags.config_path + " (" + ckpt_path + ")");
-          }
-          net = hold::make_network(config, shape);
-          hold::load_weights(*net, ckpt, weights == "raw" ? hold::WeightSet::kRaw : hold::WeightSet::kEma);
-          net->to(device);
-          net->eval();
-        }
+        const auto net = hold::load_trained_network(config, flags.config_path, ckpt_path,
+                                                    weights == "raw" ? hold::WeightSet::kRaw : hold::WeightSet::kEma,
+                                                    device);
         const hold::LinearSde sde = hold::make_sde(config.sde);
         const auto model = hold::make_score_model(config, sde, net);
         hold::SamplerOptions options = config.sample;

@@ -73,3 +73,42 @@ def forward(self, x):
   CHECK(missing.code == 2);
   CHECK(missing.out.find(dir.file("nope.pt")) != std::string::npos);
 }
+
+#include <filesystem>
+
+#include "support/tiny_image_run.h"
+
+TEST_CASE("hold-fid export yields exactly N samples, resumes without changing them, and writes PNGs", "[cli][fid]") {
+  test::TempDir dir;
+  const test::TinyImageRun run = test::train_tiny_image_model(dir.path());
+  INFO(run.training.out);
+  REQUIRE(run.training.code == 0);
+  const std::string base = "hold-fid export " + run.config + " --ckpt " + run.ckpt + " --n 7 --batch 3 --nfe 4";
+
+  const auto first = test::run_tool(base + " --out " + dir.file("a.npz"));
+  INFO(first.out);
+  REQUIRE(first.code == 0);
+  const at::Tensor a = read_npz(dir.file("a.npz")).at("arr_0");
+  CHECK(a.scalar_type() == at::kByte);
+  CHECK(a.sizes() == at::IntArrayRef({7, 8, 8, 1}));
+  CHECK_FALSE(std::filesystem::exists(dir.file("a.npz.parts")));
+
+  // An export interrupted after its first batch (its part file exists, the
+  // rest not) resumes there and ends with the same samples.
+  const auto interrupted = test::run_tool(base + " --out " + dir.file("b.npz"));
+  REQUIRE(interrupted.code == 0);
+  std::filesystem::create_directories(dir.file("c.npz.parts"));
+  write_npz(dir.file("c.npz.parts/part_0.npz"), {{"images", a.slice(0, 0, 3)}});
+  const auto resumed = test::run_tool(base + " --out " + dir.file("c.npz"));
+  INFO(resumed.out);
+  REQUIRE(resumed.code == 0);
+  CHECK(resumed.out.find("resuming: 1 of 3 batches") != std::string::npos);
+  CHECK(at::equal(read_npz(dir.file("c.npz")).at("arr_0"), a));
+  CHECK(at::equal(read_npz(dir.file("b.npz")).at("arr_0"), a));  // deterministic
+
+  const auto png = test::run_tool(base + " --format png --out " + dir.file("pngs"));
+  REQUIRE(png.code == 0);
+  int count = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.file("pngs"))) count += e.path().extension() == ".png";
+  CHECK(count == 7);
+}

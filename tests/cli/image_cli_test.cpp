@@ -5,13 +5,11 @@
 #include <stb_image.h>  // implementation: libstb
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "../io/temp_dir.h"
 #include "io/npz.h"
-#include "support/idx_files.h"
-#include "support/run_tool.h"
+#include "support/tiny_image_run.h"
 
 // Last: torch headers (glog) define CHECK too; Catch's must win.
 #include <catch2/catch.hpp>
@@ -31,19 +29,12 @@ std::pair<int, int> png_size(const std::string& path) {
 
 TEST_CASE("hold-sample on images writes x, uint8 NHWC images, a grid and a trajectory", "[cli][images]") {
   test::TempDir dir;
-  test::write_mnist_folder(dir.file("data"), 12, 8);
-  std::ofstream(dir.file("run.yaml")) << "seed: 1\nthreads: 1\nsde: {name: hold}\n"
-                                      << "data: {name: mnist, path: " << dir.file("data") << "}\n"
-                                      << "model: {name: ncsnpp, channels: 8, ch_mult: [1, 2], num_res_blocks: 1,"
-                                      << " attn_resolutions: [4], mixed_score: true}\n"
-                                      << "train: {steps: 2, batch_size: 4, log_every: 1, ckpt_every: 2}\n"
-                                      << "sample: {method: lt, nfe: 6, grid: uniform}\n";
-  const std::string config = "--config " + dir.file("run.yaml");
-  const auto trained = test::run_tool("hold-train " + config + " --workdir " + dir.file("run"));
-  INFO(trained.out);
-  REQUIRE(trained.code == 0);
+  const test::TinyImageRun run = test::train_tiny_image_model(dir.path());
+  INFO(run.training.out);
+  REQUIRE(run.training.code == 0);
+  const std::string& config = run.config;
 
-  const auto sampled = test::run_tool("hold-sample " + config + " --ckpt " + dir.file("run/checkpoints/latest.pt") +
+  const auto sampled = test::run_tool("hold-sample " + config + " --ckpt " + run.ckpt +
                                       " --n 5 --batch 2 --trajectory 3 --trajectory-samples 2 --out " +
                                       dir.file("out"));
   INFO(sampled.out);
@@ -66,7 +57,7 @@ TEST_CASE("hold-sample on images writes x, uint8 NHWC images, a grid and a traje
   CHECK(th > 6 * 8);
 
   // --metrics is for toy data: a usage error.
-  const auto metrics = test::run_tool("hold-sample " + config + " --ckpt " + dir.file("run/checkpoints/latest.pt") +
+  const auto metrics = test::run_tool("hold-sample " + config + " --ckpt " + run.ckpt +
                                       " --n 2 --metrics --out " + dir.file("out2"));
   CHECK(metrics.code == 2);
   CHECK(metrics.out.find("hold-fid") != std::string::npos);
