@@ -99,12 +99,8 @@ std::unique_ptr<TrainingData> make_training_data(const RunConfig& config, int64_
 }
 
 at::Tensor reference_data(const DataConfig& d, int64_t n, at::Generator& gen) {
-  if (!is_image_data(d.name)) return make_toy_dataset(d)->sample(n, gen);
-  const ImageArray images = read_images(d);
-  const int64_t count = std::min<int64_t>(n, images.images.size(0));
-  auto x = images.images.slice(0, 0, count).to(at::kFloat) * (2.0 / 255.0) - 1.0;
-  if (d.pad > 0) x = at::constant_pad_nd(x, {d.pad, d.pad, d.pad, d.pad}, -1.0);
-  return x;
+  if (is_image_data(d.name)) throw UsageError("fresh reference data exists only for toy data sets (data.name " + d.name + ")");
+  return make_toy_dataset(d)->sample(n, gen);
 }
 
 }  // namespace hold

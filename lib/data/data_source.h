@@ -38,8 +38,8 @@ std::vector<int64_t> data_shape(const DataConfig& config);
 /// of i.i.d. draws (toy). Throws UsageError for unreadable data files.
 std::unique_ptr<TrainingData> make_training_data(const RunConfig& config, int64_t rank = 0, int64_t world_size = 1);
 
-/// n data points for comparisons and plots: fresh draws (toy) or the first n
-/// images of the split in file order, centred (images). float32 [n, ...].
+/// n fresh draws of a toy data set for comparisons and plots, float32 [n, d]
+/// (images are compared through hold-fid). UsageError for image data.
 at::Tensor reference_data(const DataConfig& config, int64_t n, at::Generator& gen);
 
 }  // namespace hold
