@@ -42,7 +42,7 @@ class ImageTrainingData : public TrainingData {
   ImageLoader loader_;
 };
 
-ImageArray read_images(const DataConfig& d) {
+ImageArray read_split(const DataConfig& d) {
   if (d.name == "cifar10") return read_cifar10(d.path, d.split);
   if (d.name == "mnist") return read_mnist(d.path, d.split);
   if (d.name == "fashion_mnist") return read_fashion_mnist(d.path, d.split);
@@ -50,6 +50,13 @@ ImageArray read_images(const DataConfig& d) {
 }
 
 }  // namespace
+
+ImageArray read_image_data(const DataConfig& d) {
+  if (!is_image_data(d.name)) throw UsageError("data set '" + d.name + "' is not an image data set (data.name)");
+  ImageArray data = read_split(d);
+  if (d.pad > 0) data.images = at::constant_pad_nd(data.images, {d.pad, d.pad, d.pad, d.pad}, 0).contiguous();
+  return data;
+}
 
 const std::vector<std::string>& image_dataset_names() {
   static const std::vector<std::string> names{"cifar10", "mnist", "fashion_mnist", "image_folder"};
@@ -95,7 +102,7 @@ std::unique_ptr<TrainingData> make_training_data(const RunConfig& config, int64_
   options.rank = rank;
   options.world_size = world_size;
   options.prefetch = static_cast<int>(d.prefetch);
-  return std::make_unique<ImageTrainingData>(read_images(d), options);
+  return std::make_unique<ImageTrainingData>(read_split(d), options);
 }
 
 at::Tensor reference_data(const DataConfig& d, int64_t n, at::Generator& gen) {

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "data/image_readers.h"
+
 namespace hold {
 
 struct DataConfig;
@@ -37,6 +39,12 @@ std::vector<int64_t> data_shape(const DataConfig& config);
 /// slice of every global batch of train.batch_size (images) or its own share
 /// of i.i.d. draws (toy). Throws UsageError for unreadable data files.
 std::unique_ptr<TrainingData> make_training_data(const RunConfig& config, int64_t rank = 0, int64_t world_size = 1);
+
+/// The configured image split (data.name, path, split, image_size, channels)
+/// as uint8 pixels [N, C, H, W], padded with data.pad black pixels on each
+/// side as training sees them; labels if the source has them. For evaluation
+/// (likelihood, FID statistics). UsageError for unreadable files or toy data.
+ImageArray read_image_data(const DataConfig& config);
 
 /// n fresh draws of a toy data set for comparisons and plots, float32 [n, d]
 /// (images are compared through hold-fid). UsageError for image data.

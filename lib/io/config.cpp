@@ -310,6 +310,16 @@ const std::vector<Key>& keys() {
       HOLD_FIELD("sample.rtol", sample.rtol),
       HOLD_FIELD("sample.snr", sample.snr),
       HOLD_FIELD("sample.dtype", sample.dtype),
+
+      HOLD_FIELD("likelihood.t_eps", likelihood.t_eps),
+      HOLD_FIELD("likelihood.atol", likelihood.atol),
+      HOLD_FIELD("likelihood.rtol", likelihood.rtol),
+      HOLD_FIELD("likelihood.trace", likelihood.trace),
+      HOLD_FIELD("likelihood.probe", likelihood.probe),
+      HOLD_FIELD("likelihood.probes", likelihood.probes),
+      HOLD_FIELD("likelihood.batch", likelihood.batch),
+      HOLD_FIELD("likelihood.n", likelihood.n),
+      HOLD_FIELD("likelihood.dtype", likelihood.dtype),
   };
   return table;
 }
@@ -317,7 +327,7 @@ const std::vector<Key>& keys() {
 #undef HOLD_FIELD
 
 const std::vector<std::string>& section_names() {
-  static const std::vector<std::string> names{"sde", "data", "model", "objective", "train", "sample"};
+  static const std::vector<std::string> names{"sde", "data", "model", "objective", "train", "sample", "likelihood"};
   return names;
 }
 
@@ -711,6 +721,7 @@ void validate(RunConfig& c) {
     }
   });
   with_origins(c, [&] { c.sample.validate(*sde); });
+  with_origins(c, [&] { c.likelihood.validate(*sde); });
   with_origins(c, [&] { c.objective.validate(*sde); });
   add_prior_warnings(c, *sde);
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/gaussian_mixture.h"
+#include "likelihood/likelihood.h"
 #include "objectives/objective.h"
 #include "samplers/sampler.h"
 #include "sde/presets.h"
@@ -114,6 +115,8 @@ struct RunConfig {
   ObjectiveConfig objective;
   TrainConfig train;
   SamplerOptions sample;
+  /// hold-nll: the probability-flow likelihood (math.md §5).
+  LikelihoodOptions likelihood;
   /// Number of samples hold-sample draws by default.
   int64_t sample_count = 2000;
   int64_t seed = 0;

@@ -2,22 +2,33 @@
 
 #include <ATen/ATen.h>
 
+#include "models/score_model.h"
 #include "sde/blocks.h"
 #include "sde/linear_sde.h"
 
-namespace hold::detail {
+namespace hold {
 
-ProbabilityFlow::ProbabilityFlow(const SamplerContext& ctx) : ctx_(ctx), drift_(ctx.block_map(ctx.sde.drift())) {}
+ProbabilityFlow::ProbabilityFlow(const LinearSde& sde, ScoreModel& model, int64_t batch, int64_t block_numel,
+                                 const at::TensorOptions& state_options)
+    : sde_(sde),
+      model_(model),
+      batch_(batch),
+      time_options_(state_options.dtype(at::kDouble)),
+      drift_(sde.drift(), block_numel, state_options),
+      trace_term_(static_cast<double>(block_numel) * sde.drift().trace()) {}
 
 ProbabilityFlow::Point ProbabilityFlow::at(double t) const {
-  return Point{ctx_.sde.beta(t), 0.5 * ctx_.sde.g2(t), ctx_.times(t)};
+  return Point{sde_.beta(t), 0.5 * sde_.g2(t), at::full({batch_}, t, time_options_)};
 }
 
 at::Tensor ProbabilityFlow::operator()(const at::Tensor& u, const Point& p) const {
-  auto s = ctx_.model.score(u, p.times);
+  return drift(u, model_.score(u, p.times), p);
+}
+
+at::Tensor ProbabilityFlow::drift(const at::Tensor& u, const at::Tensor& score, const Point& p) const {
   auto du = drift_.apply(u).mul_(p.beta);
-  last_block(du, ctx_.num_blocks).add_(s, -p.half_g2);
+  last_block(du, sde_.num_blocks()).add_(score, -p.half_g2);
   return du;
 }
 
-}  // namespace hold::detail
+}  // namespace hold

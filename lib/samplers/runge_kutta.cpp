@@ -30,23 +30,35 @@ at::Tensor weighted_sum(const at::Tensor& base, double h, const std::vector<doub
 
 double rms(const at::Tensor& x) { return x.to(at::kDouble).pow(2).mean().sqrt().item<double>(); }
 
+/// The solver's norm: the RMS, or the largest RMS over the column groups.
+double norm(const at::Tensor& x, const AdaptiveOptions& o) {
+  if (o.error_groups.empty()) return rms(x);
+  double largest = 0.0;
+  int64_t start = 0;
+  for (const int64_t width : o.error_groups) {
+    largest = std::max(largest, rms(x.narrow(1, start, width)));
+    start += width;
+  }
+  return largest;
+}
+
 /// torchdiffeq's _select_initial_step for a method of order 5 (uses one extra evaluation).
 double initial_step(const OdeFunction& f, const at::Tensor& y0, double t0, const at::Tensor& f0, double dir,
                     const AdaptiveOptions& o) {
   auto scale = y0.abs() * o.rtol + o.atol;
-  const double d0 = rms(y0 / scale), d1 = rms(f0 / scale);
+  const double d0 = norm(y0 / scale, o), d1 = norm(f0 / scale, o);
   const double h0 = (d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1;
   auto f1 = f(y0 + f0 * (dir * h0), t0 + dir * h0);
-  const double d2 = rms((f1 - f0) / scale) / h0;
+  const double d2 = norm((f1 - f0) / scale, o) / h0;
   const double h1 = (d1 <= 1e-15 && d2 <= 1e-15) ? std::max(1e-6, h0 * 1e-3)
                                                  : std::pow(0.01 / std::max(d1, d2), 1.0 / 5.0);
   return std::min(100.0 * h0, h1);
 }
 
-/// RMS of err / (atol + rtol max(|y|, |y_next|)) over all elements.
+/// The norm of err / (atol + rtol max(|y|, |y_next|)).
 double error_ratio(const at::Tensor& err, const at::Tensor& y, const at::Tensor& y_next, const AdaptiveOptions& o) {
   auto tol = at::max(y.abs(), y_next.abs()).mul_(o.rtol).add_(o.atol);
-  return rms(err / tol);
+  return norm(err / tol, o);
 }
 
 /// torchdiffeq's _optimal_step_size with order 5.

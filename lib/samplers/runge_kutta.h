@@ -62,6 +62,11 @@ struct AdaptiveOptions {
   double safety = 0.9;
   double ifactor = 10.0;
   double dfactor = 0.2;
+  /// The error norm. Empty: the RMS over all elements. Otherwise the state is
+  /// [N, W] and these are the widths of column groups along dim 1 (summing to
+  /// W); the norm is the largest RMS over a group (torchdiffeq's norm for a
+  /// tuple state, e.g. (u, log p): a lone column keeps its own tolerance).
+  std::vector<int64_t> error_groups;
 };
 
 struct AdaptiveStats {
@@ -75,7 +80,7 @@ using AcceptedStepCallback = std::function<void(double t, double t_next, const a
 
 /// Integrates dy/dt = f(y, t) from t0 to t1 (either direction) with Dormand–Prince
 /// 5(4): torchdiffeq's initial step selection (2 evaluations), FSAL, error ratio
-/// = RMS over all elements of err / (atol + rtol max(|y_n|, |y_{n+1}|)); the
+/// = the norm (AdaptiveOptions::error_groups) of err / (atol + rtol max(|y_n|, |y_{n+1}|)); the
 /// last step is shortened to land on t1. Throws NumericalError if the step size
 /// underflows or max_steps is exceeded.
 at::Tensor integrate_adaptive(const OdeFunction& f, const at::Tensor& y0, double t0, double t1,

@@ -74,6 +74,12 @@ double Mat::max_abs() const {
   return best;
 }
 
+double Mat::trace() const {
+  double sum = 0.0;
+  for (int i = 0; i < std::min(rows_, cols_); ++i) sum += (*this)(i, i);
+  return sum;
+}
+
 std::vector<double> Mat::diagonal() const {
   std::vector<double> d(std::min(rows_, cols_));
   for (size_t i = 0; i < d.size(); ++i) d[i] = (*this)(i, i);

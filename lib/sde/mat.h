@@ -37,6 +37,7 @@ class Mat {
   double norm1() const;
   double max_abs() const;
   std::vector<double> diagonal() const;
+  double trace() const;
   /// Row-major values, rows()*cols() of them.
   std::vector<double> to_vector() const;
   std::vector<std::vector<double>> to_rows() const;
