@@ -66,6 +66,13 @@ at::Generator batch_generator(int64_t seed, int64_t batch_index) {
                                                   static_cast<uint64_t>(batch_index) + 0x4E4C4CULL);
 }
 
+/// "bpd=3.1234 " (images) or "npd=0.1234 ": the running mean on the progress bar.
+std::string postfix(bool images, double mean) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%s=%.4f ", images ? "bpd" : "npd", mean);
+  return text;
+}
+
 struct Evaluation {
   at::Tensor per_point;       ///< bits/dim or nats/dim, [n] float64
   at::Tensor log_likelihood;  ///< nats, [n] float64
@@ -85,18 +92,21 @@ Evaluation evaluate(const hold::RunConfig& config, const hold::LinearSde& sde, h
     const at::Tensor chunk = data.points.slice(0, k * options.batch, std::min(n, (k + 1) * options.batch));
     auto gen = batch_generator(config.seed, k);
     const at::Tensor x = data.images ? hold::dequantize(chunk, gen) : chunk.to(at::kDouble);
-    const hold::LikelihoodBatch result = hold::log_likelihood_bound(sde, model, options, x, gen);
+    const int64_t before = k * options.batch, count = chunk.size(0);
+    const std::string mean_so_far = before > 0 ? postfix(data.images, sum / before) : "";
+    // Within a batch the bar moves with the solver's time from t_ε to T.
+    const auto on_step = [&](double t, int64_t nfe) {
+      const double fraction = (t - options.t_eps) / (sde.t_max() - options.t_eps);
+      bar.update(before + static_cast<int64_t>(fraction * count), mean_so_far + "nfe=" + std::to_string(nfe));
+    };
+    const hold::LikelihoodBatch result = hold::log_likelihood_bound(sde, model, options, x, gen, on_step);
     const at::Tensor value = data.images ? hold::bits_per_dim(result.log_likelihood, dim)
                                          : hold::nats_per_dim(result.log_likelihood, dim);
     values.push_back(value);
     bounds.push_back(result.log_likelihood);
-    nfes.push_back(at::full({chunk.size(0)}, result.nfe, at::kLong));
+    nfes.push_back(at::full({count}, result.nfe, at::kLong));
     sum += value.sum().item<double>();
-    const int64_t done = std::min(n, (k + 1) * options.batch);
-    char postfix[64];
-    std::snprintf(postfix, sizeof postfix, "%s=%.4f nfe=%lld", data.images ? "bpd" : "npd", sum / done,
-                  static_cast<long long>(result.nfe));
-    bar.update(done, postfix);
+    bar.update(before + count, postfix(data.images, sum / (before + count)) + "nfe=" + std::to_string(result.nfe));
   }
   bar.finish();
   return {at::cat(values), at::cat(bounds), at::cat(nfes)};

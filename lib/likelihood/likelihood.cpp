@@ -117,7 +117,7 @@ void LikelihoodOptions::validate(const LinearSde& sde) const {
 }
 
 LikelihoodBatch log_likelihood_bound(const LinearSde& sde, ScoreModel& model, const LikelihoodOptions& options,
-                                     const at::Tensor& x, at::Generator gen) {
+                                     const at::Tensor& x, at::Generator gen, const LikelihoodProgress& progress) {
   const int64_t k = sde.num_blocks();
   const int64_t n = x.size(0);
   auto [u0, log_q] = initial_state(sde, x.to(at::kDouble).cpu(), gen);
@@ -148,7 +148,10 @@ LikelihoodBatch log_likelihood_bound(const LinearSde& sde, ScoreModel& model, co
   adaptive.rtol = options.rtol;
   adaptive.error_groups = {width, 1};
   AdaptiveStats stats;
-  const at::Tensor y = integrate_adaptive(f, y0, options.t_eps, sde.t_max(), adaptive, &stats).to(at::kDouble).cpu();
+  AcceptedStepCallback on_step;
+  if (progress) on_step = [&](double, double t_next, const at::Tensor&) { progress(t_next, counted.count()); };
+  const at::Tensor y =
+      integrate_adaptive(f, y0, options.t_eps, sde.t_max(), adaptive, &stats, on_step).to(at::kDouble).cpu();
 
   LikelihoodBatch out;
   out.initial_state = u0;

@@ -24,6 +24,7 @@
 #include <c10/core/Device.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace hold {
@@ -72,12 +73,15 @@ struct LikelihoodBatch {
   int64_t nfe = 0;
 };
 
+/// Called after each accepted solver step with the time reached and the NFE so far.
+using LikelihoodProgress = std::function<void(double t, int64_t nfe)>;
+
 /// The bound for the points x ([N, C, ...] or [N, d], continuous, centred).
 /// Draws the auxiliary blocks, then the Hutchinson probes, from gen (CPU).
 /// Gradients flow through the model (not under NoGradGuard). Throws
 /// NumericalError when the solver fails.
 LikelihoodBatch log_likelihood_bound(const LinearSde& sde, ScoreModel& model, const LikelihoodOptions& options,
-                                     const at::Tensor& x, at::Generator gen);
+                                     const at::Tensor& x, at::Generator gen, const LikelihoodProgress& progress = {});
 
 /// 8-bit pixels (uint8, any shape) → dequantised centred data 2 (k + U)/256 − 1,
 /// U ~ Uniform[0, 1) from gen, in float64.

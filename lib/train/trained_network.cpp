@@ -1,6 +1,9 @@
 #include "train/trained_network.h"
 
 #include <torch/nn/module.h>
+#include <yaml-cpp/yaml.h>
+
+#include <map>
 
 #include "core/error.h"
 #include "data/data_source.h"
@@ -10,15 +13,39 @@
 namespace hold {
 namespace {
 
-/// The sections that define what a checkpoint's network computes.
-std::string model_identity(const RunConfig& c) {
+/// The keys that define what a checkpoint's network computes, as
+/// "section.key" → value text: the sde, data, model and objective sections,
+/// less what only says where the data are or how they are fed or run.
+std::map<std::string, std::string> model_identity(const RunConfig& c) {
   RunConfig k;
   k.sde = c.sde;
   k.data = c.data;
+  k.data.path = k.data.split = "";  // the same images may live elsewhere; any split
+  k.data.random_flip = false;
+  k.data.prefetch = 0;
   k.model = c.model;
   k.model.dense = "";  // how 1×1 layers run, not what they compute
   k.objective = c.objective;
-  return to_yaml(k);
+  std::map<std::string, std::string> out;
+  for (const auto& section : YAML::Load(to_yaml(k))) {
+    if (!section.second.IsMap()) continue;
+    for (const auto& key : section.second) {
+      out[section.first.as<std::string>() + "." + key.first.as<std::string>()] = YAML::Dump(key.second);
+    }
+  }
+  return out;
+}
+
+/// UsageError naming the first key whose value differs, if any.
+void check_same_model(const RunConfig& trained, const RunConfig& config, const std::string& config_path,
+                      const std::string& ckpt_path) {
+  const auto a = model_identity(trained), b = model_identity(config);
+  for (const auto& [key, value] : a) {
+    const auto it = b.find(key);
+    if (it == b.end() || it->second == value) continue;
+    throw UsageError("the checkpoint was trained with " + key + ": " + value + " but " + config_path + " has " +
+                     key + ": " + it->second + " (" + ckpt_path + ")");
+  }
 }
 
 }  // namespace
@@ -29,10 +56,7 @@ std::shared_ptr<EpsNetwork> load_trained_network(const RunConfig& config, const 
   if (config.model.name == "oracle") return nullptr;
   if (ckpt_path.empty()) throw UsageError("model '" + config.model.name + "' needs a checkpoint (--ckpt)");
   const LoadedCheckpoint ckpt = load_checkpoint(ckpt_path);
-  if (!config_path.empty() && model_identity(ckpt.config) != model_identity(config)) {
-    throw UsageError("checkpoint was trained with a different sde/data/model/objective than " + config_path + " (" +
-                     ckpt_path + ")");
-  }
+  if (!config_path.empty()) check_same_model(ckpt.config, config, config_path, ckpt_path);
   auto net = make_network(config, data_shape(config.data));
   load_weights(*net, ckpt, weights);
   net->to(device);

@@ -93,6 +93,11 @@ TEST_CASE("hold-nll on images: bits/dim per image, deterministic per seed", "[cl
   CHECK(j["n"] == 6);
   CHECK(j["probes"] == 2);
   CHECK(j["split"] == "train");
+
+  // A config that does not describe the checkpoint's network: the key is named.
+  const auto other = test::run_tool(base + " --set sde.beta=7");
+  CHECK(other.code == 2);
+  CHECK(other.out.find("has sde.beta: 7") != std::string::npos);
 }
 
 TEST_CASE("hold-nll rejects bad input with exit 2 naming the key or path", "[cli][likelihood]") {
