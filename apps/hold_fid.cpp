@@ -1,13 +1,17 @@
 // hold-fid: sample export and Fréchet Inception Distance.
 //   hold-fid export --config X [--ckpt FILE] [--sampler S --nfe N] --n M --out OUT.npz|DIR [--format npz|png]
 //   hold-fid stats IMAGES.npz --extractor FILE.pt --out STATS.npz [--batch B]
-//   hold-fid score A.npz B.npz
+//   hold-fid stats --config X [--split train|test] --extractor FILE.pt --out STATS.npz
+//   hold-fid score A.npz B.npz [--extractor FILE.pt]
 // IMAGES.npz holds uint8 NHWC images as `images` (hold-sample) or `arr_0`
 // (the common evaluators' format); the extractor follows the calling
 // convention of metrics/feature_extractor.h. Statistics files hold `mu` [D]
 // and `sigma` [D, D] (float64; float32 accepted), the format of pytorch-fid's
-// precomputed statistics. score prints `fid: <d²>` (FID is the squared
-// Fréchet distance, computed in float64 with symmetric square roots).
+// precomputed statistics. stats --config describes the configured image data
+// set (padded as training sees it). score prints `fid: <d²>` (FID is the
+// squared Fréchet distance, computed in float64 with symmetric square roots);
+// either of its arguments may be an npz of images instead, whose statistics
+// are computed first through --extractor.
 // export draws M samples in batches; batch k uses its own generator seeded
 // from (seed, k) and is saved as OUT.parts/part_<k>.npz before the next one
 // starts, so an interrupted export resumes at the first missing batch and the
@@ -15,30 +19,28 @@
 // OUT.npz with `arr_0` (uint8 [M, H, W, C], what the common FID evaluators
 // read) or a folder of M PNGs; the parts are then removed.
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <filesystem>
+#include <map>
 #include <string>
 
+#include "core/device.h"
 #include "core/error.h"
+#include "data/data_source.h"
 #include "io/cli.h"
+#include "io/image_grid.h"
 #include "io/npz.h"
+#include "io/progress.h"
 #include "metrics/feature_extractor.h"
 #include "metrics/frechet.h"
-#include "io/progress.h"
-#include "core/device.h"
-#include "data/data_source.h"
-#include "io/atomic_file.h"
-#include "io/image_grid.h"
 #include "models/factory.h"
 #include "models/score_model.h"
 #include "samplers/sampler.h"
 #include "sde/presets.h"
 #include "train/trained_network.h"
-
-#include <ATen/CPUGeneratorImpl.h>
-#include <cstdio>
-#include <filesystem>
 
 namespace {
 
@@ -57,18 +59,17 @@ hold::FeatureStats read_stats(const std::string& path) {
   return stats;
 }
 
-at::Tensor read_images(const std::string& path) {
-  const auto arrays = hold::read_npz(path);
+/// The uint8 NHWC images of an npz (`images` or `arr_0`); undefined if it has none.
+at::Tensor images_in(const std::map<std::string, at::Tensor>& arrays) {
   for (const char* key : {"images", "arr_0"}) {
     const auto it = arrays.find(key);
     if (it != arrays.end()) return it->second;
   }
-  throw hold::UsageError("no uint8 image array 'images' or 'arr_0' in (" + path + ")");
+  return at::Tensor();
 }
 
-void write_stats(const std::string& images_path, const std::string& extractor_path, const std::string& out,
-                 int64_t batch) {
-  const at::Tensor images = read_images(images_path);
+/// Feature statistics of uint8 NHWC images through the extractor, in batches.
+hold::FeatureStats compute_stats(const at::Tensor& images, const std::string& extractor_path, int64_t batch) {
   hold::FeatureExtractor extractor(extractor_path, c10::Device(c10::kCPU));
   const int64_t n = images.size(0);
   hold::ProgressBar bar("features", n);
@@ -78,9 +79,43 @@ void write_stats(const std::string& images_path, const std::string& extractor_pa
     bar.update(std::min(n, done + batch));
   }
   bar.finish();
-  const hold::FeatureStats stats = hold::feature_stats(at::cat(features, 0));
+  return hold::feature_stats(at::cat(features, 0));
+}
+
+/// The statistics a score argument stands for: a statistics file as it is, an
+/// npz of images through the extractor (which must then be given).
+hold::FeatureStats stats_of(const std::string& path, const std::string& extractor_path, int64_t batch) {
+  const auto arrays = hold::read_npz(path);
+  if (arrays.count("mu") || arrays.count("sigma")) return read_stats(path);
+  const at::Tensor images = images_in(arrays);
+  if (!images.defined()) {
+    throw hold::UsageError("neither statistics (mu, sigma) nor uint8 images (images, arr_0) in (" + path + ")");
+  }
+  if (extractor_path.empty()) {
+    throw hold::UsageError("an npz of images needs --extractor to compute its statistics (" + path + ")");
+  }
+  return compute_stats(images, extractor_path, batch);
+}
+
+/// The images `stats` describes: an npz (IMAGES) or the configured data set.
+at::Tensor images_to_describe(const std::string& images_path, const hold::CommonFlags& flags, const std::string& split) {
+  if (images_path.empty() == flags.config_path.empty()) {
+    throw hold::UsageError("stats takes either an npz of images or --config (a data set), not both or neither");
+  }
+  if (!images_path.empty()) {
+    const at::Tensor images = images_in(hold::read_npz(images_path));
+    if (!images.defined()) throw hold::UsageError("no uint8 image array 'images' or 'arr_0' in (" + images_path + ")");
+    return images;
+  }
+  hold::RunConfig config = flags.load_config();
+  if (!split.empty()) config.data.split = split;
+  return hold::read_image_data(config.data).images.permute({0, 2, 3, 1}).contiguous();
+}
+
+void write_stats(const at::Tensor& images, const std::string& extractor_path, const std::string& out, int64_t batch) {
+  const hold::FeatureStats stats = compute_stats(images, extractor_path, batch);
   hold::write_npz(out, {{"mu", stats.mu}, {"sigma", stats.sigma}});
-  std::printf("stats: %s (%lld images, %lld features)\n", out.c_str(), static_cast<long long>(n),
+  std::printf("stats: %s (%lld images, %lld features)\n", out.c_str(), static_cast<long long>(images.size(0)),
               static_cast<long long>(stats.mu.size(0)));
 }
 
@@ -139,7 +174,7 @@ void export_samples(const hold::RunConfig& config, const std::string& config_pat
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string first, second, images_path, extractor_path, out;
+  std::string first, second, images_path, extractor_path, out, split;
   int64_t batch = 100;
   CLI::App* score = nullptr;
   CLI::App* stats = nullptr;
@@ -148,9 +183,11 @@ int main(int argc, char** argv) {
   return hold::run_app(
       argc, argv, "hold-fid", "Frechet Inception Distance from feature statistics.",
       [&](CLI::App& app, hold::CommonFlags& flags) {
-        score = app.add_subcommand("score", "FID between two statistics files (npz with mu, sigma)");
-        score->add_option("first", first, "statistics file")->required();
-        score->add_option("second", second, "statistics file")->required();
+        score = app.add_subcommand("score", "FID between two statistics files, or images and statistics");
+        score->add_option("first", first, "statistics file (mu, sigma) or npz of images (with --extractor)")->required();
+        score->add_option("second", second, "statistics file or npz of images")->required();
+        score->add_option("--extractor", extractor_path, "TorchScript feature extractor for arguments that hold images");
+        score->add_option("--batch", batch, "images per extractor call")->check(CLI::PositiveNumber);
         exporter = app.add_subcommand("export", "draw samples into an npz (arr_0, uint8 NHWC) or a PNG folder; resumable");
         exporter->fallthrough();  // --config, --set, ... of the main app
         exporter->add_option("--ckpt", export_options.ckpt, "checkpoint");
@@ -160,8 +197,11 @@ int main(int argc, char** argv) {
         flags.add_config_flag(*exporter, "--sampler", "sample.method", "em | lt | pc | ode");
         flags.add_config_flag(*exporter, "--nfe", "sample.nfe", "score evaluations allowed");
         flags.add_config_flag(*exporter, "--n", "sample_count", "number of samples (50000 for the papers' FID)");
-        stats = app.add_subcommand("stats", "feature mean and covariance of an npz of uint8 NHWC images");
-        stats->add_option("images", images_path, "npz with `images` or `arr_0`")->required();
+        stats = app.add_subcommand("stats", "feature mean and covariance of an npz of images or of a data set (--config)");
+        stats->fallthrough();  // --config, --set of the main app
+        stats->add_option("images", images_path, "npz with uint8 NHWC `images` or `arr_0`");
+        stats->add_option("--split", split, "with --config: the split described (default: data.split)")
+            ->check(CLI::IsMember({"train", "test"}));
         stats->add_option("--extractor", extractor_path, "TorchScript feature extractor (.pt)")->required();
         stats->add_option("--out", out, "statistics file written (npz with mu, sigma)")->required();
         stats->add_option("--batch", batch, "images per extractor call")->check(CLI::PositiveNumber);
@@ -173,10 +213,10 @@ int main(int argc, char** argv) {
           return 0;
         }
         if (stats->parsed()) {
-          write_stats(images_path, extractor_path, out, batch);
+          write_stats(images_to_describe(images_path, flags, split), extractor_path, out, batch);
           return 0;
         }
-        const hold::FeatureStats a = read_stats(first), b = read_stats(second);
+        const hold::FeatureStats a = stats_of(first, extractor_path, batch), b = stats_of(second, extractor_path, batch);
         if (a.mu.size(0) != b.mu.size(0)) {
           throw hold::UsageError("the statistics have different feature sizes: " + std::to_string(a.mu.size(0)) +
                                  " (" + first + ") and " + std::to_string(b.mu.size(0)) + " (" + second + ")");

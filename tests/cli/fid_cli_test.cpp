@@ -2,6 +2,7 @@
 // diagonal Gaussians; a file without `sigma` is a usage error naming it.
 #include <ATen/ATen.h>
 
+#include <fstream>
 #include <string>
 
 #include "../io/temp_dir.h"
@@ -72,6 +73,62 @@ def forward(self, x):
                                       dir.file("nope.pt") + " --out " + dir.file("s2.npz"));
   CHECK(missing.code == 2);
   CHECK(missing.out.find(dir.file("nope.pt")) != std::string::npos);
+}
+
+#include "support/idx_files.h"
+
+TEST_CASE("hold-fid stats of a configured data set and score of images against statistics", "[cli][fid]") {
+  test::TempDir dir;
+  torch::jit::Module extractor("Features");
+  extractor.define(R"(
+def forward(self, x):
+    return x.mean(dim=[2, 3]) / 255.0
+)");
+  extractor.save(dir.file("features.pt"));
+  // The same 9 grey 8×8 images as an MNIST-format data set and as an npz.
+  test::write_mnist_folder(dir.file("data"), 9, 8);
+  std::ofstream(dir.file("data.yaml")) << "data: {name: mnist, path: " << dir.file("data") << "}\n"
+                                       << "model: {name: ncsnpp, ch_mult: [1, 2], attn_resolutions: []}\n";
+  at::Tensor images = at::empty({9, 8, 8, 1}, at::kByte);
+  for (int64_t k = 0; k < 9; ++k)
+    for (int64_t y = 0; y < 8; ++y)
+      for (int64_t x = 0; x < 8; ++x) images[k][y][x][0] = test::idx_pixel(k, y, x);
+  write_npz(dir.file("images.npz"), {{"arr_0", images}});
+  const std::string with = " --extractor " + dir.file("features.pt") + " --out ";
+
+  const auto from_config = test::run_tool("hold-fid stats --config " + dir.file("data.yaml") + " --split train" + with +
+                                          dir.file("config_stats.npz"));
+  INFO(from_config.out);
+  REQUIRE(from_config.code == 0);
+  const auto from_npz = test::run_tool("hold-fid stats " + dir.file("images.npz") + with + dir.file("npz_stats.npz"));
+  REQUIRE(from_npz.code == 0);
+  const auto a = read_npz(dir.file("config_stats.npz")), b = read_npz(dir.file("npz_stats.npz"));
+  CHECK(at::allclose(a.at("mu"), b.at("mu"), 0, 1e-12));
+  CHECK(at::allclose(a.at("sigma"), b.at("sigma"), 0, 1e-12));
+
+  // score: images against statistics equals score of the two statistics files.
+  const auto fid_of = [](const std::string& out) { return std::stod(out.substr(out.find("fid: ") + 5)); };
+  write_npz(dir.file("other.npz"), {{"arr_0", at::div(images, 2, "floor").to(at::kByte).contiguous()}});
+  const auto direct = test::run_tool("hold-fid score " + dir.file("other.npz") + " " + dir.file("npz_stats.npz") +
+                                     " --extractor " + dir.file("features.pt"));
+  INFO(direct.out);
+  REQUIRE(direct.code == 0);
+  REQUIRE(test::run_tool("hold-fid stats " + dir.file("other.npz") + with + dir.file("other_stats.npz")).code == 0);
+  const auto two_files = test::run_tool("hold-fid score " + dir.file("other_stats.npz") + " " + dir.file("npz_stats.npz"));
+  REQUIRE(two_files.code == 0);
+  CHECK(fid_of(direct.out) == Approx(fid_of(two_files.out)).epsilon(1e-9));
+  CHECK(fid_of(direct.out) > 0.01);
+
+  // Images without an extractor, and stats given both inputs or neither: exit 2.
+  const auto no_extractor = test::run_tool("hold-fid score " + dir.file("other.npz") + " " + dir.file("npz_stats.npz"));
+  CHECK(no_extractor.code == 2);
+  CHECK(no_extractor.out.find(dir.file("other.npz")) != std::string::npos);
+  const auto both = test::run_tool("hold-fid stats " + dir.file("images.npz") + " --config " + dir.file("data.yaml") +
+                                   with + dir.file("x.npz"));
+  CHECK(both.code == 2);
+  const auto neither = test::run_tool("hold-fid stats" + with + dir.file("x.npz"));
+  CHECK(neither.code == 2);
+  CHECK(neither.out.find("--config") != std::string::npos);
 }
 
 #include <filesystem>
