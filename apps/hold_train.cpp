@@ -1,5 +1,8 @@
 // hold-train: trains the run a YAML config describes.
 //   hold-train --config X [--workdir DIR] [--max-steps N] [--resume] [--dry-run]
+// Launched as several processes (torchrun's or SLURM's environment, or
+// scripts/launch_local.sh), it trains data-parallel (docs/distributed.md);
+// rank 0 prints and writes, the other ranks stay quiet.
 #include <CLI/CLI.hpp>
 
 #include <cmath>
@@ -8,6 +11,7 @@
 #include <memory>
 #include <sstream>
 
+#include "core/device.h"
 #include "core/error.h"
 #include "data/data_source.h"
 #include "io/cli.h"
@@ -15,6 +19,7 @@
 #include "models/eps_network.h"
 #include "models/factory.h"
 #include "sde/presets.h"
+#include "train/distributed.h"
 #include "train/trainer.h"
 
 namespace {
@@ -64,19 +69,34 @@ int main(int argc, char** argv) {
       },
       [&](const hold::CommonFlags& flags) {
         const hold::RunConfig config = flags.load_config();
+        const hold::LaunchEnv launch = hold::read_launch_env();
+        const bool quiet = launch.rank != 0;  // rank 0 speaks for the run
         const hold::LinearSde sde = hold::make_sde(config.sde);
         const std::vector<int64_t> shape = hold::data_shape(config.data);
         const auto net = hold::make_network(config, shape);
-        print_summary(config, sde, net.get(), shape);
+        if (!quiet) print_summary(config, sde, net.get(), shape);
         if (dry_run) return 0;
         if (!net) throw hold::ConfigError("model 'oracle' is exact and cannot be trained (model.name)");
 
-        hold::TrainOptions options{workdir.empty() ? default_workdir(flags) : workdir, resume, max_steps};
+        std::unique_ptr<hold::Communicator> comm;
+        if (launch.distributed()) {
+          hold::check_global_batch(config, launch.world_size);
+          comm = std::make_unique<hold::Communicator>(launch, config.distributed, hold::resolve_device(config.device));
+          if (!quiet) {
+            std::printf("processes:  %lld (%s, backend %s, global batch %lld = %lld per process)\n",
+                        static_cast<long long>(launch.world_size), launch.source.c_str(), comm->backend().c_str(),
+                        static_cast<long long>(config.train.batch_size),
+                        static_cast<long long>(config.train.batch_size / launch.world_size));
+          }
+        }
+        hold::TrainOptions options{workdir.empty() ? default_workdir(flags) : workdir, resume, max_steps, comm.get()};
         hold::Trainer trainer(config, options);
-        std::printf("workdir:    %s (starting at step %lld)\n", options.workdir.c_str(),
-                    static_cast<long long>(trainer.step()));
+        if (!quiet) {
+          std::printf("workdir:    %s (starting at step %lld)\n", options.workdir.c_str(),
+                      static_cast<long long>(trainer.step()));
+        }
         std::fflush(stdout);
-        hold::ProgressBar bar("train", trainer.total_steps());
+        hold::ProgressBar bar("train", trainer.total_steps(), quiet ? std::fopen("/dev/null", "w") : nullptr);
         bar.update(trainer.step());
         double smoothed = NAN;
         const hold::TrainResult result = trainer.run([&](const hold::TrainProgress& p) {
@@ -87,8 +107,13 @@ int main(int argc, char** argv) {
           bar.update(p.step, postfix.str());
         });
         bar.finish();
+        if (quiet) return 0;
         std::printf("trained %lld steps, final loss %.5g\ncheckpoint: %s\n", static_cast<long long>(result.step),
                     result.loss, result.checkpoint.c_str());
+        if (result.replicas_identical) {
+          std::printf("replicas:   identical weights and EMA on all %lld processes\n",
+                      static_cast<long long>(launch.world_size));
+        }
         return 0;
       });
 }

@@ -320,6 +320,10 @@ const std::vector<Key>& keys() {
       HOLD_FIELD("likelihood.batch", likelihood.batch),
       HOLD_FIELD("likelihood.n", likelihood.n),
       HOLD_FIELD("likelihood.dtype", likelihood.dtype),
+
+      HOLD_FIELD("distributed.backend", distributed.backend),
+      HOLD_FIELD("distributed.timeout_s", distributed.timeout_s),
+      HOLD_FIELD("distributed.bucket_mb", distributed.bucket_mb),
   };
   return table;
 }
@@ -327,7 +331,7 @@ const std::vector<Key>& keys() {
 #undef HOLD_FIELD
 
 const std::vector<std::string>& section_names() {
-  static const std::vector<std::string> names{"sde", "data", "model", "objective", "train", "sample", "likelihood"};
+  static const std::vector<std::string> names{"sde", "data", "model", "objective", "train", "sample", "likelihood", "distributed"};
   return names;
 }
 
@@ -606,6 +610,12 @@ void validate_train(const RunConfig& c) {
   require(t.sample_every >= 0, c, "train.sample_every", "sample_every must be >= 0, got " + std::to_string(t.sample_every));
   require(t.sample_grid >= 1, c, "train.sample_grid", "sample_grid must be >= 1, got " + std::to_string(t.sample_grid));
   check_choice(t.precision, {"fp32", "bf16", "fp16"}, "precision", c.where("train.precision"));
+  const DistributedOptions& d = c.distributed;
+  check_choice(d.backend, {"auto", "gloo", "nccl"}, "distributed backend", c.where("distributed.backend"));
+  require(d.timeout_s > 0 && std::isfinite(d.timeout_s), c, "distributed.timeout_s",
+          "timeout_s must be positive, got " + fmt(d.timeout_s));
+  require(d.bucket_mb > 0 && std::isfinite(d.bucket_mb), c, "distributed.bucket_mb",
+          "bucket_mb must be positive, got " + fmt(d.bucket_mb));
   require(t.precision != "fp16" || c.device != "cpu", c, "train.precision",
           "fp16 autocast needs a CUDA device (device: " + c.device + "); use bf16 or fp32 on the CPU");
 }

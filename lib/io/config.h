@@ -14,6 +14,7 @@
 #include "objectives/objective.h"
 #include "samplers/sampler.h"
 #include "sde/presets.h"
+#include "train/distributed.h"
 
 namespace hold {
 
@@ -117,6 +118,8 @@ struct RunConfig {
   SamplerOptions sample;
   /// hold-nll: the probability-flow likelihood (math.md §5).
   LikelihoodOptions likelihood;
+  /// Data-parallel training across processes (docs/distributed.md).
+  DistributedOptions distributed;
   /// Number of samples hold-sample draws by default.
   int64_t sample_count = 2000;
   int64_t seed = 0;

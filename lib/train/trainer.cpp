@@ -29,6 +29,7 @@
 #include "sde/presets.h"
 #include "train/adam.h"
 #include "train/checkpoint.h"
+#include "train/distributed.h"
 #include "train/flat_parameters.h"
 #include "train/mixed_precision.h"
 
@@ -60,6 +61,14 @@ std::vector<int64_t> checkpoint_steps(const std::string& dir) {
   }
   std::sort(steps.begin(), steps.end());
   return steps;
+}
+
+/// Rows [rank·n/world, (rank+1)·n/world) of every field: this rank's share of
+/// the global batch (DistributedSampler's disjoint shards).
+PerturbedBatch local_slice(const PerturbedBatch& b, int64_t rank, int64_t world) {
+  const int64_t local = b.u_t.size(0) / world;
+  auto rows = [&](const at::Tensor& x) { return x.slice(0, rank * local, (rank + 1) * local); };
+  return {rows(b.u_t), rows(b.t), rows(b.target), rows(b.weight), rows(b.ell)};
 }
 
 /// Keeps the records of a metrics file up to `step` (a resumed run rewrites
@@ -106,6 +115,11 @@ struct Trainer::State {
   int64_t total = 0;
   bool profiling = false;
 
+  int64_t rank() const { return options.comm ? options.comm->rank() : 0; }
+  int64_t world() const { return options.comm ? options.comm->world_size() : 1; }
+  /// Rank 0 alone writes files.
+  bool writes() const { return rank() == 0; }
+
   std::string checkpoint_dir() const { return options.workdir + "/checkpoints"; }
   std::string latest_path() const { return checkpoint_dir() + "/latest.pt"; }
 
@@ -134,14 +148,22 @@ Trainer::Trainer(const RunConfig& config, TrainOptions options)
     throw ConfigError("fp16 autocast needs a CUDA device, and '" + s.config.device + "' resolved to " +
                       s.device.str() + "; use bf16 or fp32 (train.precision)");
   }
+  check_global_batch(s.config, s.world());
   s.net = make_network(s.config);
   s.net->to(s.device);
+  if (s.options.comm) {
+    // DDP's start: every rank begins from rank 0's weights and buffers.
+    std::vector<at::Tensor> state;
+    for (const auto& p : s.net->parameters()) state.push_back(p.data());
+    for (const auto& b : s.net->buffers()) state.push_back(b);
+    s.options.comm->broadcast(state);
+  }
   s.model = std::make_unique<EpsScoreModel>(s.net, s.sde, s.objective.sigma0(), s.config.model.mixed_score);
   s.flat = std::make_unique<FlatParameters>(*s.net);  // before the EMA: it sees the flat buffer
   s.optimizer = std::make_unique<Adam>(s.flat->values(), s.flat->grads());
   s.ema = std::make_unique<Ema>(*s.net, s.config.train.ema);
 
-  make_dirs(s.checkpoint_dir());
+  if (s.writes()) make_dirs(s.checkpoint_dir());
   if (fs::exists(s.latest_path())) {
     // Never mix two runs' checkpoints (pruning would delete the new ones).
     if (!s.options.resume) {
@@ -151,7 +173,7 @@ Trainer::Trainer(const RunConfig& config, TrainOptions options)
     s.step = restore_training_state(s.latest_path(), *s.net, *s.ema, *s.optimizer, s.gen);
     s.data->seek(s.step);
   }
-  write_file_atomic(s.options.workdir + "/config.yaml", to_yaml(s.config));
+  if (s.writes()) write_file_atomic(s.options.workdir + "/config.yaml", to_yaml(s.config));
 }
 
 Trainer::~Trainer() = default;
@@ -178,6 +200,7 @@ TrainProgress Trainer::train_step() {
   const auto x0 = s.data->next(s.gen);
   lap(tm.data);
   PerturbedBatch batch = s.objective.perturb(x0, s.gen);
+  if (s.world() > 1) batch = local_slice(batch, s.rank(), s.world());
   if (s.device != batch.u_t.device()) {
     batch = {batch.u_t.to(s.device), batch.t.to(s.device), batch.target.to(s.device),
              batch.weight.to(s.device), batch.ell.to(s.device)};
@@ -185,9 +208,10 @@ TrainProgress Trainer::train_step() {
   lap(tm.objective);
 
   s.flat->zero_grad();
-  // Dropout draws from the global generator: seed it per step so that a
-  // resumed run draws the same masks as an uninterrupted one.
-  at::manual_seed(static_cast<uint64_t>(s.config.seed) * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(s.step));
+  // Dropout draws from the global generator: seed it per step (and rank) so
+  // that a resumed run draws the same masks as an uninterrupted one.
+  at::manual_seed(static_cast<uint64_t>(s.config.seed) * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(s.step) +
+                  (static_cast<uint64_t>(s.rank()) << 40));
   at::Tensor eps_hat;
   {
     AutocastScope autocast(s.device, s.autocast_dtype);
@@ -196,6 +220,11 @@ TrainProgress Trainer::train_step() {
   const auto loss = s.objective.loss(eps_hat.to(at::kFloat), batch);
   (s.scaler.scale() == 1.0 ? loss : loss * s.scaler.scale()).backward();
   p.loss = loss.item<double>();
+  if (s.options.comm) {
+    // Equal shards: the mean of the ranks' gradients is the global batch's.
+    s.options.comm->all_reduce_mean(s.flat->grads());
+    p.loss = s.options.comm->mean(p.loss);
+  }
   lap(tm.forward_backward);
 
   if (!s.scaler.unscale_and_update(s.flat->grads())) {
@@ -230,6 +259,7 @@ TrainProgress Trainer::train_step() {
 
 std::string Trainer::save_checkpoint() {
   State& s = *s_;
+  if (!s.writes()) return "";
   const TrainingState state{s.config, s.step, *s.net, *s.ema, *s.optimizer, s.gen};
   const std::string bytes = serialize_checkpoint(state);
   const std::string path = s.checkpoint_dir() + "/ckpt_" + std::to_string(s.step) + ".pt";
@@ -244,8 +274,22 @@ std::string Trainer::save_checkpoint() {
   return path;
 }
 
+bool Trainer::replicas_identical() {
+  State& s = *s_;
+  if (!s.options.comm) return true;
+  std::vector<at::Tensor> mine{s.flat->values()};
+  for (const auto& t : s.ema->shadow()) mine.push_back(t);
+  std::vector<at::Tensor> reference;
+  for (const auto& t : mine) reference.push_back(t.detach().clone());
+  s.options.comm->broadcast(reference);
+  bool same = true;
+  for (size_t i = 0; i < mine.size(); ++i) same = same && at::equal(mine[i], reference[i]);
+  return s.options.comm->all(same);
+}
+
 std::string Trainer::write_sample_grid() {
   State& s = *s_;
+  if (!s.writes()) return "";
   const std::vector<int64_t> shape = data_shape(s.config.data);
   if (shape.size() != 3) return "";  // toy data: hold-sample plots it
   if (!s.sample_net) {
@@ -269,10 +313,11 @@ std::string Trainer::write_sample_grid() {
 TrainResult Trainer::run(const TrainCallback& callback) {
   State& s = *s_;
   const std::string metrics_path = s.options.workdir + "/metrics.jsonl";
-  if (s.step > 0) {
+  if (s.step > 0 && s.writes()) {
     truncate_metrics(metrics_path, s.step);
   }
-  JsonlWriter metrics(metrics_path, /*append=*/s.step > 0);
+  // Ranks other than 0 log nowhere.
+  JsonlWriter metrics(s.writes() ? metrics_path : "/dev/null", /*append=*/s.step > 0 || !s.writes());
 
   TrainResult result;
   result.loss = std::numeric_limits<double>::quiet_NaN();
@@ -311,7 +356,18 @@ TrainResult Trainer::run(const TrainCallback& callback) {
     result.checkpoint = save_checkpoint();
   }
   result.step = s.step;
+  result.replicas_identical = s.options.comm && replicas_identical();
+  if (s.options.comm && !result.replicas_identical) {
+    throw NumericalError("the ranks' weights or EMA differ after training (rank " + std::to_string(s.rank()) + ")");
+  }
   return result;
+}
+
+void check_global_batch(const RunConfig& config, int64_t world_size) {
+  if (config.train.batch_size % world_size == 0) return;
+  throw ConfigError("train.batch_size " + std::to_string(config.train.batch_size) + " is the global batch and must be "
+                    "divisible by the number of processes, " + std::to_string(world_size) + " (" +
+                    config.where("train.batch_size") + ")");
 }
 
 TrainResult train(const RunConfig& config, const TrainOptions& options, const TrainCallback& callback) {

@@ -27,6 +27,7 @@
 
 namespace hold {
 
+class Communicator;
 class EpsNetwork;
 class Ema;
 struct RunConfig;
@@ -39,6 +40,12 @@ struct TrainOptions {
   bool resume = false;
   /// Stop once this many steps are done in total (−1: train.steps).
   int64_t max_steps = -1;
+  /// Data parallelism (train/distributed.h); null for one process. With it,
+  /// train.batch_size is the global batch: every rank draws the same global
+  /// batch and perturbation from the shared generator and trains on its own
+  /// slice; gradients are averaged across ranks before clipping, so the run
+  /// follows the one-process run's optimisation. Only rank 0 writes files.
+  Communicator* comm = nullptr;
 };
 
 /// Seconds spent in each part of the last step (filled when profiling is on).
@@ -65,6 +72,8 @@ struct TrainResult {
   int64_t step = 0;        ///< steps done in total
   double loss = 0;         ///< loss of the last step (NaN if none ran)
   std::string checkpoint;  ///< path of the final checkpoint
+  /// Several processes: every rank was found to hold rank 0's weights and EMA at the end.
+  bool replicas_identical = false;
 };
 
 class Trainer {
@@ -79,8 +88,12 @@ class Trainer {
   TrainResult run(const TrainCallback& callback = {});
   /// One training step without logging or checkpoints (benchmarks, tests).
   TrainProgress train_step();
-  /// Writes checkpoints/ckpt_<step>.pt and latest.pt, prunes old ones; returns the path.
+  /// Writes checkpoints/ckpt_<step>.pt and latest.pt, prunes old ones; returns
+  /// the path (on ranks other than 0: writes nothing and returns "").
   std::string save_checkpoint();
+  /// Several processes: whether every rank holds rank 0's weights and EMA
+  /// (collective; true for one process).
+  bool replicas_identical();
   /// Images: samples train.sample_grid images with the EMA weights and the
   /// sample section's sampler into workdir/samples/grid_<step>.png; returns
   /// the path ("" for toy data).
@@ -97,6 +110,10 @@ class Trainer {
   struct State;
   std::unique_ptr<State> s_;
 };
+
+/// ConfigError unless train.batch_size (the global batch) divides evenly
+/// among world_size processes. Apps check it before joining a process group.
+void check_global_batch(const RunConfig& config, int64_t world_size);
 
 /// Trainer(config, options).run(callback).
 TrainResult train(const RunConfig& config, const TrainOptions& options,

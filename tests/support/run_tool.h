@@ -15,8 +15,9 @@ struct ToolRun {
   std::string out;  ///< stdout and stderr together
 };
 
-inline ToolRun run_tool(const std::string& args) {
-  const std::string cmd = std::string(HOLD_BINARY_DIR) + "/bin/" + args + " 2>&1";
+/// Runs a shell command line; stdout and stderr together.
+inline ToolRun run_shell(const std::string& command) {
+  const std::string cmd = command + " 2>&1";
   ToolRun r{-1, ""};
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return r;
@@ -27,5 +28,10 @@ inline ToolRun run_tool(const std::string& args) {
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }
+
+/// The built tool `args` names first (e.g. "hold-inspect --json ...").
+inline std::string tool_path(const std::string& name) { return std::string(HOLD_BINARY_DIR) + "/bin/" + name; }
+
+inline ToolRun run_tool(const std::string& args) { return run_shell(tool_path(args)); }
 
 }  // namespace hold::test
