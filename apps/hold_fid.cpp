@@ -17,15 +17,20 @@
 // starts, so an interrupted export resumes at the first missing batch and the
 // result does not depend on where it was interrupted. The finished export is
 // OUT.npz with `arr_0` (uint8 [M, H, W, C], what the common FID evaluators
-// read) or a folder of M PNGs; the parts are then removed.
+// read) or a folder of M PNGs; the parts are then removed. Launched as several
+// processes (scripts/launch_local.sh, srun), rank r draws the batches
+// k ≡ r (mod world) and rank 0 merges: the same result in 1/world of the time.
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
+#include <thread>
 
 #include "core/device.h"
 #include "core/error.h"
@@ -40,6 +45,7 @@
 #include "models/score_model.h"
 #include "samplers/sampler.h"
 #include "sde/presets.h"
+#include "train/distributed.h"
 #include "train/trained_network.h"
 
 namespace {
@@ -119,6 +125,25 @@ void write_stats(const at::Tensor& images, const std::string& extractor_path, co
               static_cast<long long>(stats.mu.size(0)));
 }
 
+/// Polls until all `batches` parts exist; UsageError when none appeared for
+/// timeout_s (another rank died: run the export again to resume).
+void wait_for_parts(const std::function<int64_t()>& parts_done, int64_t batches, double timeout_s,
+                    const std::function<void(int64_t)>& progress) {
+  using Clock = std::chrono::steady_clock;
+  int64_t seen = parts_done();
+  auto last_change = Clock::now();
+  while (seen < batches) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const int64_t now = parts_done();
+    if (now != seen) seen = now, last_change = Clock::now(), progress(now);
+    if (std::chrono::duration<double>(Clock::now() - last_change).count() > timeout_s) {
+      throw hold::Error("no other rank wrote a part for " + std::to_string(static_cast<int64_t>(timeout_s)) + " s (" +
+                        std::to_string(batches - seen) + " of " + std::to_string(batches) +
+                        " batches missing); run the export again to resume (distributed.timeout_s)");
+    }
+  }
+}
+
 struct ExportOptions {
   std::string ckpt, out, format = "npz";
   int64_t batch = 256;
@@ -139,19 +164,34 @@ void export_samples(const hold::RunConfig& config, const std::string& config_pat
   const std::string parts = o.out + ".parts";
   fs::create_directories(parts);
   auto part_path = [&](int64_t k) { return parts + "/part_" + std::to_string(k) + ".npz"; };
-  int64_t done = 0;
-  for (int64_t k = 0; k < batches; ++k) done += fs::exists(part_path(k));
-  if (done > 0) std::printf("resuming: %lld of %lld batches already exported\n", static_cast<long long>(done), static_cast<long long>(batches));
-  hold::ProgressBar bar("export", n);
-  for (int64_t k = 0; k < batches; ++k) {
+  auto parts_done = [&] {
+    int64_t done = 0;
+    for (int64_t k = 0; k < batches; ++k) done += fs::exists(part_path(k));
+    return done;
+  };
+  // Several processes: rank r draws the batches k ≡ r (mod world); rank 0
+  // then waits for the others' parts and merges. Batch k's samples do not
+  // depend on who draws them, so the result equals a one-process export.
+  const hold::LaunchEnv launch = hold::read_launch_env();
+  const bool merger = launch.rank == 0;
+  if (const int64_t done = parts_done(); done > 0 && merger) {
+    std::printf("resuming: %lld of %lld batches already exported\n", static_cast<long long>(done),
+                static_cast<long long>(batches));
+  }
+  hold::ProgressBar bar("export", n, merger ? nullptr : std::fopen("/dev/null", "w"));
+  for (int64_t k = launch.rank; k < batches; k += launch.world_size) {
     if (fs::exists(part_path(k))) continue;
     const int64_t count = std::min(o.batch, n - k * o.batch);
     auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(config.seed) * 0x9E3779B97F4A7C15ULL +
                                                         static_cast<uint64_t>(k) + 1);
     const hold::SampleResult r = hold::sample(sde, *model, options, shape, count, gen);
     hold::write_npz(part_path(k), {{"images", hold::to_uint8_nhwc(r.x.cpu())}});  // atomic
-    bar.update(std::min(n, (k + 1) * o.batch));
+    bar.update(std::min(n, parts_done() * o.batch));
   }
+  if (!merger) return;
+  wait_for_parts(parts_done, batches, config.distributed.timeout_s, [&](int64_t done) {
+    bar.update(std::min(n, done * o.batch));
+  });
   bar.finish();
   std::vector<at::Tensor> images;
   for (int64_t k = 0; k < batches; ++k) images.push_back(hold::read_npz(part_path(k)).at("images"));

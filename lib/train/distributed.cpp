@@ -18,6 +18,7 @@
 #include <cstdlib>
 
 #include "core/error.h"
+#include "core/format.h"
 
 namespace hold {
 namespace {
@@ -182,8 +183,7 @@ Communicator::Communicator(const LaunchEnv& env, const DistributedOptions& optio
     }
   } catch (const c10::Error& e) {
     throw Error("rank " + std::to_string(env.rank) + " could not join the process group at " + env.master_addr + ":" +
-                std::to_string(env.master_port) + " within " + std::to_string(options.timeout_s) +
-                " s: " + e.what_without_backtrace());
+                std::to_string(env.master_port) + " within " + fmt(options.timeout_s) + " s: " + e.what_without_backtrace());
   }
 }
 

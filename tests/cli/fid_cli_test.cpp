@@ -182,6 +182,15 @@ TEST_CASE("hold-fid export yields exactly N samples, resumes without changing th
   CHECK(whole.size(0) == 12);
   CHECK(at::equal(read_npz(dir.file("killed.npz")).at("arr_0"), whole));
 
+  // Sharded over 2 processes (rank r draws batches k ≡ r mod 2; rank 0
+  // merges): exactly the one-process samples, none lost or duplicated.
+  const auto sharded = test::run_shell("MASTER_PORT=" + std::to_string(33000 + ::getpid() % 1000) + " bash " +
+                                       HOLD_SOURCE_DIR + "/scripts/launch_local.sh 2 " + test::tool_path(base) +
+                                       " --out " + dir.file("sharded.npz"));
+  INFO(sharded.out);
+  REQUIRE(sharded.code == 0);
+  CHECK(at::equal(read_npz(dir.file("sharded.npz")).at("arr_0"), a));
+
   const auto png = test::run_tool(base + " --format png --out " + dir.file("pngs"));
   REQUIRE(png.code == 0);
   int count = 0;
