@@ -2,7 +2,8 @@
 //   hold-train --config X [--workdir DIR] [--max-steps N] [--resume] [--dry-run]
 // Launched as several processes (torchrun's or SLURM's environment, or
 // scripts/launch_local.sh), it trains data-parallel (docs/distributed.md);
-// rank 0 prints and writes, the other ranks stay quiet.
+// rank 0 prints and writes, the other ranks stay quiet. SIGINT / SIGTERM
+// stop it after a checkpoint (exit 128 + signal); --resume continues.
 #include <CLI/CLI.hpp>
 
 #include <cmath>
@@ -107,6 +108,13 @@ int main(int argc, char** argv) {
           bar.update(p.step, postfix.str());
         });
         bar.finish();
+        if (result.stopped_by_signal != 0) {
+          if (!quiet) {
+            std::printf("stopped by signal %d at step %lld; checkpoint: %s\ncontinue with --resume\n",
+                        result.stopped_by_signal, static_cast<long long>(result.step), result.checkpoint.c_str());
+          }
+          return 128 + result.stopped_by_signal;
+        }
         if (quiet) return 0;
         std::printf("trained %lld steps, final loss %.5g\ncheckpoint: %s\n", static_cast<long long>(result.step),
                     result.loss, result.checkpoint.c_str());

@@ -196,6 +196,14 @@ at::Tensor read_idx_array(const std::string& path, int ndim, const std::string& 
     count *= static_cast<uint64_t>(dims[d]);
     if (count > (uint64_t{1} << 40)) throw UsageError("implausible IDX dimensions (" + path + ")");
   }
+  // Refuse a corrupt header before allocating what it declares: the data
+  // cannot exceed the file's size (deflate expands at most ~1032-fold).
+  std::error_code ec;
+  const uint64_t file_bytes = fs::file_size(path, ec);
+  if (!ec && count > file_bytes * 1032 + 1024) {
+    throw UsageError("IDX header declares " + with_commas(count) + " data bytes but the file holds " +
+                     with_commas(file_bytes) + " (" + path + ")");
+  }
   at::Tensor data = at::empty(dims, at::kByte);
   const int64_t got = file.read(data.data_ptr<uint8_t>(), static_cast<int64_t>(count));
   if (got < static_cast<int64_t>(count)) {

@@ -299,6 +299,7 @@ const std::vector<Key>& keys() {
       HOLD_FIELD("train.sample_every", train.sample_every),
       HOLD_FIELD("train.sample_grid", train.sample_grid),
       HOLD_FIELD("train.precision", train.precision),
+      HOLD_FIELD("train.max_nonfinite", train.max_nonfinite),
 
       HOLD_FIELD("sample.method", sample.method),
       HOLD_FIELD("sample.nfe", sample.nfe),
@@ -610,6 +611,8 @@ void validate_train(const RunConfig& c) {
   require(t.sample_every >= 0, c, "train.sample_every", "sample_every must be >= 0, got " + std::to_string(t.sample_every));
   require(t.sample_grid >= 1, c, "train.sample_grid", "sample_grid must be >= 1, got " + std::to_string(t.sample_grid));
   check_choice(t.precision, {"fp32", "bf16", "fp16"}, "precision", c.where("train.precision"));
+  require(t.max_nonfinite >= 1, c, "train.max_nonfinite",
+          "max_nonfinite must be >= 1, got " + std::to_string(t.max_nonfinite));
   const DistributedOptions& d = c.distributed;
   check_choice(d.backend, {"auto", "gloo", "nccl"}, "distributed backend", c.where("distributed.backend"));
   require(d.timeout_s > 0 && std::isfinite(d.timeout_s), c, "distributed.timeout_s",

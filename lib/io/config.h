@@ -107,6 +107,9 @@ struct TrainConfig {
   /// fp32 | bf16 | fp16: autocast of the network's forward (fp16 with a
   /// dynamic loss scale). CUDA; bf16 also runs on the CPU.
   std::string precision = "fp32";
+  /// Steps in a row with a non-finite loss or gradient before the run stops
+  /// (each one is skipped: no update reaches the weights).
+  int64_t max_nonfinite = 10;
 };
 
 struct RunConfig {

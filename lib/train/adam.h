@@ -26,6 +26,9 @@ class Adam {
   void step(double lr);
   /// Steps taken (t of the bias corrections).
   int64_t steps() const { return steps_; }
+  /// The first and second moment estimates (flat, like the parameters).
+  const at::Tensor& exp_avg() const { return exp_avg_; }
+  const at::Tensor& exp_avg_sq() const { return exp_avg_sq_; }
 
   /// The moments and the step count (checkpoints).
   void save(torch::serialize::OutputArchive& archive) const;

@@ -5,6 +5,8 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include <zlib.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -16,7 +18,9 @@
 namespace hold {
 namespace {
 
-constexpr const char* kFormat = "hold-checkpoint/1";
+// Version 2 added the checksum; version 1 files (no checksum) still load.
+constexpr const char* kFormat = "hold-checkpoint/2";
+constexpr const char* kFormatV1 = "hold-checkpoint/1";
 
 using Archive = torch::serialize::InputArchive;
 
@@ -40,11 +44,16 @@ void open_archive(const std::string& path, Archive& archive) {
     archive.load_from(bytes.data(), bytes.size());
     c10::IValue format;
     if (!archive.try_read("format", format) || !format.isString() ||
-        format.toStringRef() != kFormat) {
+        (format.toStringRef() != kFormat && format.toStringRef() != kFormatV1)) {
       bad_checkpoint(path, std::string("no '") + kFormat + "' format tag");
     }
+  } catch (const UsageError&) {
+    throw;
   } catch (const c10::Error& e) {
     bad_checkpoint(path, e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    // LibTorch's reader throws plain standard exceptions on some corruptions.
+    bad_checkpoint(path, e.what());
   }
 }
 
@@ -66,6 +75,60 @@ int64_t read_step(Archive& archive, const std::string& path) {
   c10::IValue step;
   if (!archive.try_read("step", step) || !step.isInt()) bad_checkpoint(path, "no step");
   return step.toInt();
+}
+
+using TensorMap = std::map<std::string, at::Tensor>;
+
+/// CRC-32 of the config, the step, and every tensor of the weights, the EMA
+/// and the training state (Adam's moments, the generator), names and raw
+/// bytes in name order. LibTorch's zip reader does not check its own CRCs, so
+/// a flipped bit would otherwise load silently.
+int64_t content_checksum(const std::string& config_yaml, int64_t step, const TensorMap& model, const TensorMap& ema,
+                         const TensorMap& training) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  auto add = [&crc](const void* data, size_t n) {
+    const auto* bytes = static_cast<const Bytef*>(data);
+    while (n > 0) {  // crc32 takes a uInt length
+      const uInt chunk = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+      crc = crc32(crc, bytes, chunk);
+      bytes += chunk;
+      n -= chunk;
+    }
+  };
+  add(config_yaml.data(), config_yaml.size());
+  add(&step, sizeof step);
+  for (const auto* set : {&model, &ema, &training}) {
+    for (const auto& [name, tensor] : *set) {
+      add(name.data(), name.size());
+      const at::Tensor t = tensor.detach().cpu().contiguous();
+      add(t.data_ptr(), t.numel() * t.element_size());
+    }
+  }
+  return static_cast<int64_t>(crc);
+}
+
+/// Adam's moments and the generator state as read back from an archive.
+TensorMap training_tensors(Archive& archive, const std::string& path) {
+  Archive optimizer;
+  if (!archive.try_read("optimizer", optimizer)) bad_checkpoint(path, "no optimizer state");
+  TensorMap out;
+  for (const char* key : {"exp_avg", "exp_avg_sq"}) optimizer.read(key, out[std::string("optimizer.") + key], true);
+  if (!archive.try_read("generator", out["generator"], /*is_buffer=*/true)) bad_checkpoint(path, "no generator state");
+  return out;
+}
+
+/// Compares the stored checksum (version 1 files have none) with the content
+/// read; UsageError naming the file on a mismatch.
+void verify_checksum(Archive& archive, const std::string& path, int64_t step, const TensorMap& model,
+                     const TensorMap& ema) {
+  c10::IValue stored, yaml, format;
+  archive.try_read("format", format);
+  if (format.isString() && format.toStringRef() == kFormatV1) return;
+  if (!archive.try_read("checksum", stored)) bad_checkpoint(path, "no checksum");
+  if (!stored.isInt() || !archive.try_read("config", yaml) || !yaml.isString()) bad_checkpoint(path, "bad checksum record");
+  if (stored.toInt() != content_checksum(yaml.toStringRef(), step, model, ema, training_tensors(archive, path))) {
+    bad_checkpoint(path, "the checksum does not match its contents (the file is corrupt; use an earlier checkpoint)");
+  }
 }
 
 /// Copies `values[name]` into every tensor of `named` (parameters or buffers).
@@ -94,20 +157,28 @@ std::string serialize_checkpoint(const TrainingState& state) {
   archive.write("config", c10::IValue(to_yaml(state.config)));
   archive.write("step", c10::IValue(state.step));
 
-  torch::serialize::OutputArchive model;
   // Copies, not views: the parameters may be views into one flat buffer.
+  TensorMap model_tensors, ema_tensors;
   for (const auto& item : state.model.named_parameters(/*recurse=*/true)) {
-    model.write(item.key(), item.value().detach().clone());
+    model_tensors[item.key()] = item.value().detach().clone();
   }
+  for (const auto& item : state.model.named_buffers(/*recurse=*/true)) model_tensors[item.key()] = item.value();
+  for (size_t i = 0; i < state.ema.names().size(); ++i) ema_tensors[state.ema.names()[i]] = state.ema.shadow()[i].clone();
+  const TensorMap training{{"optimizer.exp_avg", state.optimizer.exp_avg()},
+                           {"optimizer.exp_avg_sq", state.optimizer.exp_avg_sq()},
+                           {"generator", state.generator.get_state()}};
+  archive.write("checksum", c10::IValue(content_checksum(to_yaml(state.config), state.step, model_tensors, ema_tensors,
+                                                         training)));
+
+  torch::serialize::OutputArchive model;
+  for (const auto& item : state.model.named_parameters(/*recurse=*/true)) model.write(item.key(), model_tensors[item.key()]);
   for (const auto& item : state.model.named_buffers(/*recurse=*/true)) {
     model.write(item.key(), item.value(), /*is_buffer=*/true);
   }
   archive.write("model", model);
 
   torch::serialize::OutputArchive ema;
-  for (size_t i = 0; i < state.ema.names().size(); ++i) {
-    ema.write(state.ema.names()[i], state.ema.shadow()[i].clone());
-  }
+  for (const auto& [name, tensor] : ema_tensors) ema.write(name, tensor);
   archive.write("ema", ema);
 
   torch::serialize::OutputArchive optimizer;
@@ -140,8 +211,14 @@ LoadedCheckpoint load_checkpoint(const std::string& path) {
     out.step = read_step(archive, path);
     out.model = read_tensors(archive, "model", path);
     out.ema = read_tensors(archive, "ema", path);
+    verify_checksum(archive, path, out.step, out.model, out.ema);
+  } catch (const UsageError&) {
+    throw;
   } catch (const c10::Error& e) {
     bad_checkpoint(path, e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    // LibTorch's reader throws plain standard exceptions on some corruptions.
+    bad_checkpoint(path, e.what());
   }
   return out;
 }
@@ -160,6 +237,7 @@ int64_t restore_training_state(const std::string& path, torch::nn::Module& model
   try {
     const int64_t step = read_step(archive, path);
     const auto weights = read_tensors(archive, "model", path);
+    verify_checksum(archive, path, step, weights, read_tensors(archive, "ema", path));
     copy_named(model.named_parameters(/*recurse=*/true), weights, "model", path);
     copy_named(model.named_buffers(/*recurse=*/true), weights, "buffer", path);
     const auto ema_weights = read_tensors(archive, "ema", path);
@@ -179,8 +257,13 @@ int64_t restore_training_state(const std::string& path, torch::nn::Module& model
     if (!archive.try_read("generator", state)) bad_checkpoint(path, "no generator state");
     generator.set_state(state);
     return step;
+  } catch (const UsageError&) {
+    throw;
   } catch (const c10::Error& e) {
     bad_checkpoint(path, e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    // LibTorch's reader throws plain standard exceptions on some corruptions.
+    bad_checkpoint(path, e.what());
   }
 }
 

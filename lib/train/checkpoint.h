@@ -1,13 +1,14 @@
 #pragma once
 // Training checkpoints (architecture.md: state dicts plus the resolved config,
 // never serialized objects). One file, a LibTorch archive with the keys
-//   format     "hold-checkpoint/1"
+//   format     "hold-checkpoint/2" (version 1, without checksum, is still read)
 //   config     the resolved RunConfig as YAML (to_yaml)
 //   step       the number of optimiser steps taken
 //   model      parameters and buffers by name (Module::named_parameters / _buffers)
 //   ema        the EMA shadow of the parameters by name
 //   optimizer  the optimiser's state (Adam moments and step count)
 //   generator  the run generator's state, so a resumed run draws the same numbers
+//   checksum   CRC-32 of config, step, model and ema, verified on every load
 // written atomically (temporary file, fsync, rename: io/atomic_file.h).
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>

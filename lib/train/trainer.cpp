@@ -5,6 +5,7 @@
 #include <ATen/Context.h>
 
 #include <algorithm>
+#include <csignal>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -32,6 +33,7 @@
 #include "train/distributed.h"
 #include "train/flat_parameters.h"
 #include "train/mixed_precision.h"
+#include "train/stop_signal.h"
 
 namespace hold {
 namespace fs = std::filesystem;
@@ -69,6 +71,13 @@ PerturbedBatch local_slice(const PerturbedBatch& b, int64_t rank, int64_t world)
   const int64_t local = b.u_t.size(0) / world;
   auto rows = [&](const at::Tensor& x) { return x.slice(0, rank * local, (rank + 1) * local); };
   return {rows(b.u_t), rows(b.t), rows(b.target), rows(b.weight), rows(b.ell)};
+}
+
+/// Whether a stop signal arrived here, or (several processes) on any rank:
+/// the ranks must leave the loop at the same step.
+bool stop_requested_on(Communicator* comm) {
+  const bool here = stop_signal() != 0;
+  return comm ? !comm->all(!here) : here;
 }
 
 /// Keeps the records of a metrics file up to `step` (a resumed run rewrites
@@ -114,6 +123,7 @@ struct Trainer::State {
   int64_t step = 0;
   int64_t total = 0;
   bool profiling = false;
+  int64_t nonfinite_in_a_row = 0;
 
   int64_t rank() const { return options.comm ? options.comm->rank() : 0; }
   int64_t world() const { return options.comm ? options.comm->world_size() : 1; }
@@ -237,13 +247,30 @@ TrainProgress Trainer::train_step() {
     return p;
   }
   p.grad_norm = s.flat->clip_grad_norm(s.config.train.grad_clip);
-  if (!std::isfinite(p.loss) || !std::isfinite(p.grad_norm)) {
-    // Stop before the step would write non-finite values into the weights.
-    std::ostringstream os;
-    os << "training diverged: loss " << p.loss << ", gradient norm " << p.grad_norm << " (step "
-       << s.step + 1 << ")";
-    throw NumericalError(os.str());
+  if (std::find(s.options.poison_steps.begin(), s.options.poison_steps.end(), s.step + 1) !=
+      s.options.poison_steps.end()) {
+    p.loss = std::numeric_limits<double>::quiet_NaN();
   }
+  if (!std::isfinite(p.loss) || !std::isfinite(p.grad_norm)) {
+    // Skip the update: non-finite values never reach the weights or the EMA.
+    ++s.nonfinite_in_a_row;
+    if (s.nonfinite_in_a_row >= s.config.train.max_nonfinite) {
+      std::ostringstream os;
+      os << "training diverged: " << s.nonfinite_in_a_row << " steps in a row with a non-finite loss or gradient "
+         << "(steps " << s.step + 2 - s.nonfinite_in_a_row << "-" << s.step + 1 << "; last loss " << p.loss
+         << ", gradient norm " << p.grad_norm << "); likely causes: a learning rate too high (train.lr), no "
+         << "gradient clipping (train.grad_clip), fp16 overflow (train.precision), or t_eps too small "
+         << "(objective.t_eps); the last checkpoint holds the finite weights before them";
+      throw NumericalError(os.str());
+    }
+    p.skipped = true;
+    p.lr = s.lr_at(s.step + 1);
+    ++s.step;
+    p.step = s.step;
+    p.total_steps = s.total;
+    return p;
+  }
+  s.nonfinite_in_a_row = 0;
   p.lr = s.lr_at(s.step + 1);
   s.optimizer->step(p.lr);
   lap(tm.optimizer);
@@ -260,6 +287,13 @@ TrainProgress Trainer::train_step() {
 std::string Trainer::save_checkpoint() {
   State& s = *s_;
   if (!s.writes()) return "";
+  // Never write a checkpoint that would poison a resume.
+  bool finite = at::isfinite(s.flat->values()).all().item<bool>();
+  for (const auto& t : s.ema->shadow()) finite = finite && at::isfinite(t).all().item<bool>();
+  if (!finite) {
+    throw NumericalError("the weights or their EMA are not finite at step " + std::to_string(s.step) +
+                         "; no checkpoint written (the last one is kept)");
+  }
   const TrainingState state{s.config, s.step, *s.net, *s.ema, *s.optimizer, s.gen};
   const std::string bytes = serialize_checkpoint(state);
   const std::string path = s.checkpoint_dir() + "/ckpt_" + std::to_string(s.step) + ".pt";
@@ -326,21 +360,28 @@ TrainResult Trainer::run(const TrainCallback& callback) {
   auto interval_start = Clock::now();
   const int64_t first_step = s.step;
   int64_t last_checkpoint = -1;
+  int64_t logged_steps = 0;  // steps of the interval with a finite loss
+  install_stop_signals();
   while (s.step < s.total) {
     const TrainProgress p = train_step();
     result.loss = p.loss;
-    loss_sum += p.loss;
-    grad_sum += p.grad_norm;
     ++interval_steps;
-    if (s.step % s.config.train.log_every == 0 || s.step == s.total) {
+    if (p.skipped) {
+      metrics.write({{"step", s.step}, {"skipped", "non-finite loss or gradient"}});
+    } else {
+      loss_sum += p.loss;
+      grad_sum += p.grad_norm;
+      ++logged_steps;
+    }
+    if ((s.step % s.config.train.log_every == 0 || s.step == s.total) && logged_steps > 0) {
       const double elapsed = seconds_since(interval_start);
       metrics.write({{"step", s.step},
-                     {"loss", loss_sum / interval_steps},
-                     {"grad_norm", grad_sum / interval_steps},
+                     {"loss", loss_sum / logged_steps},
+                     {"grad_norm", grad_sum / logged_steps},
                      {"lr", p.lr},
                      {"it_per_s", elapsed > 0 ? interval_steps / elapsed : 0.0}});
       loss_sum = grad_sum = 0;
-      interval_steps = 0;
+      interval_steps = logged_steps = 0;
       interval_start = Clock::now();
     }
     if (s.step % s.config.train.ckpt_every == 0) {
@@ -349,6 +390,10 @@ TrainResult Trainer::run(const TrainCallback& callback) {
     }
     if (s.config.train.sample_every > 0 && s.step % s.config.train.sample_every == 0) write_sample_grid();
     if (callback) callback(p);
+    if (stop_requested_on(s.options.comm)) {
+      result.stopped_by_signal = stop_signal() != 0 ? stop_signal() : SIGTERM;
+      break;
+    }
   }
   if (s.step == first_step && fs::exists(s.latest_path())) {
     result.checkpoint = s.latest_path();  // resumed a finished run: nothing new to save

@@ -24,6 +24,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace hold {
 
@@ -46,6 +47,8 @@ struct TrainOptions {
   /// slice; gradients are averaged across ranks before clipping, so the run
   /// follows the one-process run's optimisation. Only rank 0 writes files.
   Communicator* comm = nullptr;
+  /// Fault injection for tests: the loss of these steps (1-based) is made NaN.
+  std::vector<int64_t> poison_steps;
 };
 
 /// Seconds spent in each part of the last step (filled when profiling is on).
@@ -64,6 +67,9 @@ struct TrainProgress {
   double loss = 0;          ///< this step's loss
   double grad_norm = 0;     ///< global gradient norm before clipping
   double lr = 0;            ///< learning rate used
+  /// The loss or gradient was not finite: no update was made (math.md's
+  /// weights are unchanged; the step still counts, so resume stays exact).
+  bool skipped = false;
   StepTimings timings;
 };
 using TrainCallback = std::function<void(const TrainProgress&)>;
@@ -74,6 +80,8 @@ struct TrainResult {
   std::string checkpoint;  ///< path of the final checkpoint
   /// Several processes: every rank was found to hold rank 0's weights and EMA at the end.
   bool replicas_identical = false;
+  /// The signal (SIGINT, SIGTERM) that stopped the run early, after a checkpoint; 0 if none.
+  int stopped_by_signal = 0;
 };
 
 class Trainer {
@@ -84,7 +92,10 @@ class Trainer {
   ~Trainer();
 
   /// Trains until total_steps(), logging, checkpointing and calling `callback`
-  /// after every step; writes the final checkpoint.
+  /// after every step; writes the final checkpoint. Stops early, after a
+  /// checkpoint, when SIGINT or SIGTERM arrived (train/stop_signal.h).
+  /// train.max_nonfinite non-finite steps in a row end it with a
+  /// NumericalError naming the steps (isolated ones are skipped and logged).
   TrainResult run(const TrainCallback& callback = {});
   /// One training step without logging or checkpoints (benchmarks, tests).
   TrainProgress train_step();

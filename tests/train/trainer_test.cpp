@@ -171,11 +171,12 @@ TEST_CASE("Missing, corrupt or foreign checkpoints are usage errors naming the f
   CHECK_THAT(message_of([&] { Trainer(tiny_config(), options); }), Catch::Contains("--resume"));
 }
 
-TEST_CASE("A diverging run stops with a numerical error naming the step", "[train]") {
+TEST_CASE("A diverging run stops with a numerical error naming the steps", "[train]") {
   test::TempDir dir;
   RunConfig config = tiny_config();
   config.train.lr = 1e30;  // Adam's steps are ~lr whatever the gradient: the weights overflow
   config.train.warmup = 0;
+  config.train.max_nonfinite = 3;
   TrainOptions options;
   options.workdir = dir.path();
   Trainer trainer(config, options);
@@ -183,9 +184,42 @@ TEST_CASE("A diverging run stops with a numerical error naming the step", "[trai
     trainer.run();
     FAIL("no error");
   } catch (const NumericalError& e) {
-    CHECK_THAT(std::string(e.what()), Catch::Contains("diverged") && Catch::Contains("(step "));
+    CHECK_THAT(std::string(e.what()), Catch::Contains("diverged: 3 steps in a row") && Catch::Contains("(steps ") &&
+                                          Catch::Contains("train.lr"));
   }
   CHECK(trainer.step() < 20);
+  // No checkpoint with non-finite weights was written.
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/checkpoints/latest.pt"));
+}
+
+TEST_CASE("An isolated non-finite step is skipped, logged, and leaves the weights alone", "[train]") {
+  test::TempDir a_dir, b_dir;
+  RunConfig config = tiny_config();  // 20 steps
+  TrainOptions clean;
+  clean.workdir = a_dir.path();
+  clean.max_steps = 4;
+  Trainer reference(config, clean);
+  reference.run();
+  TrainOptions poisoned = clean;
+  poisoned.workdir = b_dir.path();
+  poisoned.max_steps = 5;
+  poisoned.poison_steps = {5};
+  Trainer trainer(config, poisoned);
+  std::vector<bool> skipped;
+  const TrainResult r = trainer.run([&](const TrainProgress& p) { skipped.push_back(p.skipped); });
+  CHECK(r.step == 5);
+  CHECK(skipped == std::vector<bool>{false, false, false, false, true});
+  // Step 5 made no update: the weights and EMA are those after step 4.
+  for (const auto& p : reference.network().named_parameters()) {
+    CHECK(at::equal(p.value(), trainer.network().named_parameters()[p.key()]));
+  }
+  for (size_t i = 0; i < reference.ema().shadow().size(); ++i) {
+    CHECK(at::equal(reference.ema().shadow()[i], trainer.ema().shadow()[i]));
+  }
+  const auto records = read_jsonl(b_dir.path() + "/metrics.jsonl");
+  bool logged = false;
+  for (const auto& rec : records) logged = logged || (rec["step"] == 5 && rec.contains("skipped"));
+  CHECK(logged);
 }
 
 TEST_CASE("The learning rate follows linear warmup times the cosine schedule", "[train]") {
