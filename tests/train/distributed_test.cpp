@@ -154,6 +154,27 @@ TEST_CASE("hold-train: a killed peer ends the other process with one line", "[di
   CHECK(r.out.find("frame #") == std::string::npos);
 }
 
+TEST_CASE("hold-train: SIGTERM to one rank stops every rank at the same step with a checkpoint", "[distributed][cli]") {
+  test::TempDir dir;
+  std::string config = kToyConfig;
+  config.replace(config.find("steps: 20"), 9, "steps: 10000000");
+  std::ofstream(dir.file("toy.yaml")) << config;
+  const std::string bin = test::tool_path("hold-train") + " --config " + dir.file("toy.yaml") +
+                          " --threads 1 --workdir " + dir.file("run");
+  const auto r = test::run_shell("export WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + next_port() + "; " +
+                                 "RANK=0 " + bin + " > " + dir.file("rank0.log") + " 2>&1 & p0=$!; " +
+                                 "RANK=1 " + bin + " > /dev/null 2>&1 & p1=$!; " +
+                                 "sleep 2; kill -TERM $p1; wait $p0; echo rank0=$?; wait $p1; echo rank1=$?; cat " +
+                                 dir.file("rank0.log"));
+  INFO(r.out);
+  CHECK(r.out.find("rank0=143") != std::string::npos);
+  CHECK(r.out.find("rank1=143") != std::string::npos);
+  const std::string said = "stopped by signal 15 at step ";
+  const auto at = r.out.find(said);
+  REQUIRE(at != std::string::npos);
+  CHECK(load_checkpoint(dir.file("run/checkpoints/latest.pt")).step == std::stoll(r.out.substr(at + said.size())));
+}
+
 TEST_CASE("hold-train: an uneven global batch or a bad launch environment exits 2", "[distributed][cli]") {
   test::TempDir dir;
   std::string config = kToyConfig;
