@@ -153,12 +153,11 @@ void export_samples(const hold::RunConfig& config, const std::string& config_pat
   namespace fs = std::filesystem;
   const std::vector<int64_t> shape = hold::data_shape(config.data);
   if (shape.size() != 3) throw hold::UsageError("export needs image data (data.name " + config.data.name + ")");
-  const c10::Device device = hold::resolve_device(config.device);
-  const auto net = hold::load_trained_network(config, config_path, o.ckpt, hold::WeightSet::kEma, device);
-  const hold::LinearSde sde = hold::make_sde(config.sde);
-  const auto model = hold::make_score_model(config, sde, net);
+  const hold::TrainedModel trained = hold::load_trained_model(config, config_path, o.ckpt, hold::WeightSet::kEma);
+  const hold::LinearSde& sde = *trained.sde;
+  hold::ScoreModel* const model = trained.model.get();
   hold::SamplerOptions options = config.sample;
-  options.device = device;
+  options.device = trained.device;
 
   const int64_t n = config.sample_count, batches = (n + o.batch - 1) / o.batch;
   const std::string parts = o.out + ".parts";

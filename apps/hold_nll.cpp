@@ -139,15 +139,11 @@ int main(int argc, char** argv) {
         config.data.split = split;
         if (exact_trace) config.likelihood.trace = "exact";
         const EvaluationData data = evaluation_data(config);  // bad data fails before the network loads
-        const c10::Device device = hold::resolve_device(config.device);
-        const auto net = hold::load_trained_network(config, flags.config_path, ckpt_path,
-                                                    weights == "raw" ? hold::WeightSet::kRaw : hold::WeightSet::kEma,
-                                                    device);
-        const hold::LinearSde sde = hold::make_sde(config.sde);
-        const auto model = hold::make_score_model(config, sde, net);
-        config.likelihood.device = device;
+        const hold::TrainedModel trained = hold::load_trained_model(
+            config, flags.config_path, ckpt_path, weights == "raw" ? hold::WeightSet::kRaw : hold::WeightSet::kEma);
+        config.likelihood.device = trained.device;
 
-        const Evaluation result = evaluate(config, sde, *model, data);
+        const Evaluation result = evaluate(config, *trained.sde, *trained.model, data);
         const hold::MeanWithError summary = hold::mean_with_error(result.per_point);
         const double nfe_per_point = result.nfe.to(at::kDouble).mean().item<double>();
         const char* unit = data.images ? "bits/dim" : "nats/dim";

@@ -130,14 +130,12 @@ int main(int argc, char** argv) {
           throw hold::UsageError("--metrics is for toy data; for images use hold-fid (data.name " + config.data.name + ")");
         }
         if (!images && trajectory_columns > 0) throw hold::UsageError("--trajectory is for image data (data.name " + config.data.name + ")");
-        const c10::Device device = hold::resolve_device(config.device);
-        const auto net = hold::load_trained_network(config, flags.config_path, ckpt_path,
-                                                    weights == "raw" ? hold::WeightSet::kRaw : hold::WeightSet::kEma,
-                                                    device);
-        const hold::LinearSde sde = hold::make_sde(config.sde);
-        const auto model = hold::make_score_model(config, sde, net);
+        const hold::TrainedModel trained = hold::load_trained_model(
+            config, flags.config_path, ckpt_path, weights == "raw" ? hold::WeightSet::kRaw : hold::WeightSet::kEma);
+        const hold::LinearSde& sde = *trained.sde;
+        hold::ScoreModel* const model = trained.model.get();
         hold::SamplerOptions options = config.sample;
-        options.device = device;
+        options.device = trained.device;
 
         auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(config.seed));
         const int64_t n = config.sample_count;

@@ -5,10 +5,14 @@
 
 #include <map>
 
+#include "core/device.h"
 #include "core/error.h"
 #include "data/data_source.h"
 #include "models/eps_network.h"
 #include "models/factory.h"
+#include "models/score_model.h"
+#include "sde/linear_sde.h"
+#include "sde/presets.h"
 
 namespace hold {
 namespace {
@@ -62,6 +66,20 @@ std::shared_ptr<EpsNetwork> load_trained_network(const RunConfig& config, const 
   net->to(device);
   net->eval();
   return net;
+}
+
+TrainedModel::TrainedModel() = default;
+TrainedModel::TrainedModel(TrainedModel&&) noexcept = default;
+TrainedModel::~TrainedModel() = default;
+
+TrainedModel load_trained_model(const RunConfig& config, const std::string& config_path, const std::string& ckpt_path,
+                                WeightSet weights) {
+  TrainedModel out;
+  out.device = resolve_device(config.device);
+  out.net = load_trained_network(config, config_path, ckpt_path, weights, out.device);
+  out.sde = std::make_unique<LinearSde>(make_sde(config.sde));
+  out.model = make_score_model(config, *out.sde, out.net);
+  return out;
 }
 
 }  // namespace hold

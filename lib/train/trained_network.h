@@ -13,6 +13,8 @@
 namespace hold {
 
 class EpsNetwork;
+class LinearSde;
+class ScoreModel;
 
 /// nullptr for model.name == "oracle" (no checkpoint needed). UsageError when
 /// a network needs a checkpoint and none is given, or the checkpoint does not
@@ -20,5 +22,24 @@ class EpsNetwork;
 std::shared_ptr<EpsNetwork> load_trained_network(const RunConfig& config, const std::string& config_path,
                                                  const std::string& ckpt_path, WeightSet weights,
                                                  c10::Device device);
+
+/// Everything a sampling or evaluation tool needs from a run: the SDE, the
+/// network (null for the oracle) and the score model over them, on the run's
+/// device.
+struct TrainedModel {
+  c10::Device device = c10::kCPU;
+  std::unique_ptr<LinearSde> sde;  // owned here: the score model refers to it
+  std::shared_ptr<EpsNetwork> net;
+  std::unique_ptr<ScoreModel> model;
+
+  TrainedModel();
+  TrainedModel(TrainedModel&&) noexcept;
+  ~TrainedModel();
+};
+
+/// resolve_device(config.device), load_trained_network, make_sde and
+/// make_score_model in one call (errors as load_trained_network).
+TrainedModel load_trained_model(const RunConfig& config, const std::string& config_path, const std::string& ckpt_path,
+                                WeightSet weights);
 
 }  // namespace hold

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "io/atomic_file.h"
+#include "support/file_bytes.h"
 #include "io/temp_dir.h"
 
 // Last: torch headers (glog) define CHECK too; Catch's must win.
@@ -16,12 +17,7 @@
 namespace hold {
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string slurp(const std::string& path) { return test::file_bytes(path); }
 
 }  // namespace
 

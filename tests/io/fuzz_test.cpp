@@ -20,6 +20,7 @@
 #include "io/config.h"
 #include "io/image_grid.h"
 #include "io/npz.h"
+#include "support/file_bytes.h"
 #include "support/idx_files.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
@@ -28,13 +29,6 @@
 
 namespace hold {
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
-}
 
 /// One random corruption of `bytes`.
 std::string mutate(std::string bytes, std::mt19937& rng) {
@@ -78,7 +72,7 @@ void fuzz(const std::string& original, const std::string& path, int cases, uint3
 
 TEST_CASE("fuzz: corrupted configs give ConfigErrors", "[io][fuzz]") {
   test::TempDir dir;
-  const std::string original = read_file(std::string(HOLD_SOURCE_DIR) + "/configs/fmnist_hold.yaml");
+  const std::string original = test::file_bytes(std::string(HOLD_SOURCE_DIR) + "/configs/fmnist_hold.yaml");
   REQUIRE(!original.empty());
   fuzz(original, dir.file("c.yaml"), 300, 1, [&] {
     try {
@@ -95,27 +89,27 @@ TEST_CASE("fuzz: corrupted configs give ConfigErrors", "[io][fuzz]") {
 TEST_CASE("fuzz: corrupted IDX files, plain and gzipped", "[io][fuzz]") {
   test::TempDir dir;
   test::write_mnist_folder(dir.file("plain"), 6, 8);
-  const std::string images = read_file(dir.file("plain/train-images-idx3-ubyte"));
+  const std::string images = test::file_bytes(dir.file("plain/train-images-idx3-ubyte"));
   fuzz(images, dir.file("x-idx3-ubyte"), 200, 2, [&] { read_idx(dir.file("x-idx3-ubyte")); });
-  const std::string labels = read_file(dir.file("plain/train-labels-idx1-ubyte"));
+  const std::string labels = test::file_bytes(dir.file("plain/train-labels-idx1-ubyte"));
   fuzz(labels, dir.file("y-idx1-ubyte"), 100, 3,
        [&] { read_idx(dir.file("plain/train-images-idx3-ubyte"), dir.file("y-idx1-ubyte")); });
   // gzip: compress once with the system's gzip, then corrupt the stream.
   REQUIRE(std::system(("gzip -kc " + dir.file("plain/train-images-idx3-ubyte") + " > " + dir.file("z.gz")).c_str()) == 0);
-  fuzz(read_file(dir.file("z.gz")), dir.file("x-idx3-ubyte.gz"), 200, 4, [&] { read_idx(dir.file("x-idx3-ubyte.gz")); });
+  fuzz(test::file_bytes(dir.file("z.gz")), dir.file("x-idx3-ubyte.gz"), 200, 4, [&] { read_idx(dir.file("x-idx3-ubyte.gz")); });
 }
 
 TEST_CASE("fuzz: corrupted npz files", "[io][fuzz]") {
   test::TempDir dir;
   write_npz(dir.file("ok.npz"), {{"mu", at::arange(5, at::kDouble)}, {"arr_0", at::zeros({2, 4, 4, 3}, at::kByte)}});
-  fuzz(read_file(dir.file("ok.npz")), dir.file("x.npz"), 300, 5, [&] { read_npz(dir.file("x.npz")); });
+  fuzz(test::file_bytes(dir.file("ok.npz")), dir.file("x.npz"), 300, 5, [&] { read_npz(dir.file("x.npz")); });
 }
 
 TEST_CASE("fuzz: corrupted PNGs in an image folder", "[io][fuzz]") {
   test::TempDir dir;
   std::filesystem::create_directories(dir.file("imgs"));
   write_image_grid_png(dir.file("ok.png"), at::rand({1, 3, 8, 8}), 1, /*centered=*/false, /*padding=*/0);
-  fuzz(read_file(dir.file("ok.png")), dir.file("imgs/a.png"), 200, 6, [&] { read_image_folder(dir.file("imgs"), 8, 3); });
+  fuzz(test::file_bytes(dir.file("ok.png")), dir.file("imgs/a.png"), 200, 6, [&] { read_image_folder(dir.file("imgs"), 8, 3); });
 }
 
 TEST_CASE("fuzz: corrupted checkpoints never load wrong weights", "[io][fuzz]") {
@@ -129,7 +123,7 @@ TEST_CASE("fuzz: corrupted checkpoints never load wrong weights", "[io][fuzz]") 
   train(config, options);
   const std::string path = dir.file("run/checkpoints/latest.pt");
   const LoadedCheckpoint original = load_checkpoint(path);
-  fuzz(read_file(path), dir.file("x.pt"), 300, 7, [&] {
+  fuzz(test::file_bytes(path), dir.file("x.pt"), 300, 7, [&] {
     const LoadedCheckpoint c = load_checkpoint(dir.file("x.pt"));
     CHECK(c.step == original.step);
     for (const auto& [name, value] : original.model) CHECK(at::equal(value, c.model.at(name)));

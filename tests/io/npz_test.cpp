@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "io/npz.h"
+#include "support/file_bytes.h"
 #include "io/temp_dir.h"
 
 // Last: torch headers (glog) define CHECK too; Catch's must win.
@@ -18,12 +19,7 @@
 namespace hold {
 namespace {
 
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::file_bytes;
 
 uint32_t le16(const std::string& s, size_t at) {
   return static_cast<uint8_t>(s[at]) | (static_cast<uint8_t>(s[at + 1]) << 8);
