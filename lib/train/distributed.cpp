@@ -129,6 +129,7 @@ struct Communicator::Impl {
   c10::intrusive_ptr<c10d::ProcessGroup> group;
   int64_t rank = 0;
   double timeout_s = 0;
+  c10::Device device = c10::kCPU;  // where collectives of scalars run (NCCL: the GPU)
 
   /// Waits for a collective; a dead or silent peer becomes one clear error.
   void wait(const c10::intrusive_ptr<c10d::Work>& work) const {
@@ -150,6 +151,7 @@ Communicator::Communicator(const LaunchEnv& env, const DistributedOptions& optio
     : impl_(std::make_unique<Impl>()), rank_(env.rank), world_size_(env.world_size) {
   impl_->rank = env.rank;
   impl_->timeout_s = options.timeout_s;
+  impl_->device = device;
   backend_ = options.backend == "auto" ? (device.is_cuda() ? "nccl" : "gloo") : options.backend;
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(options.timeout_s * 1000));
   bucket_bytes_ = static_cast<int64_t>(options.bucket_mb * 1024 * 1024);
@@ -210,8 +212,7 @@ void Communicator::all_reduce_mean(const at::Tensor& flat) {
 }
 
 double Communicator::mean(double value) {
-  at::Tensor t = at::full({1}, value, at::kDouble);
-  if (backend_ == "nccl") t = t.cuda();
+  at::Tensor t = at::full({1}, value, at::TensorOptions().dtype(at::kDouble).device(impl_->device));
   std::vector<at::Tensor> one{t};
   impl_->wait(impl_->group->allreduce(one));
   return t.item<double>() / static_cast<double>(world_size_);
