@@ -21,6 +21,7 @@
 #include "models/factory.h"
 #include "sde/presets.h"
 #include "train/distributed.h"
+#include "train/stop_signal.h"
 #include "train/trainer.h"
 
 namespace {
@@ -69,6 +70,8 @@ int main(int argc, char** argv) {
         app.add_flag("--dry-run", dry_run, "validate the config, build the model, print a summary, exit");
       },
       [&](const hold::CommonFlags& flags) {
+        // First: a signal during start-up then stops the run after its first step.
+        hold::install_stop_signals();
         const hold::RunConfig config = flags.load_config();
         const hold::LaunchEnv launch = hold::read_launch_env();
         const bool quiet = launch.rank != 0;  // rank 0 speaks for the run

@@ -169,7 +169,7 @@ TEST_CASE("hold-fid export yields exactly N samples, resumes without changing th
   REQUIRE(test::run_tool(many + " --out " + dir.file("whole.npz")).code == 0);
   const std::string parts = dir.file("killed.npz.parts");
   const auto killed = test::run_tool(many + " --out " + dir.file("killed.npz") + " > /dev/null 2>&1 & p=$!; " +
-                                     "while [ ! -e " + parts + "/part_2.npz ]; do sleep 0.002; done; " +
+                                     "while [ ! -e " + parts + "/part_2.npz ] && kill -0 $p 2>/dev/null; do sleep 0.002; done; " +
                                      "kill -9 $p; wait $p; echo status=$?");
   INFO(killed.out);
   CHECK(killed.out.find("status=137") != std::string::npos);  // it really died mid-run
@@ -184,7 +184,7 @@ TEST_CASE("hold-fid export yields exactly N samples, resumes without changing th
 
   // Sharded over 2 processes (rank r draws batches k ≡ r mod 2; rank 0
   // merges): exactly the one-process samples, none lost or duplicated.
-  const auto sharded = test::run_shell("MASTER_PORT=" + std::to_string(33000 + ::getpid() % 1000) + " bash " +
+  const auto sharded = test::run_shell("MASTER_PORT=" + std::to_string(41000 + ::getpid() % 1000) + " bash " +
                                        HOLD_SOURCE_DIR + "/scripts/launch_local.sh 2 " + test::tool_path(base) +
                                        " --out " + dir.file("sharded.npz"));
   INFO(sharded.out);

@@ -37,8 +37,10 @@ TEST_CASE("hold-train: SIGINT and SIGTERM checkpoint, exit 128 + signal, and res
   const std::string train = test::tool_path("hold-train") + " --config " + dir.file("run.yaml") + " --workdir ";
   for (const auto& [name, number] : {std::pair{"INT", 2}, std::pair{"TERM", 15}}) {
     const std::string work = dir.file(std::string("run_") + name);
-    const auto r = test::run_shell(train + work + " > " + work + ".log 2>&1 & p=$!; sleep 1; kill -" + name +
-                                   " $p; wait $p; echo status=$?; cat " + work + ".log");
+    // Signal once training is under way (the first metrics record exists).
+    const auto r = test::run_shell(train + work + " > " + work + ".log 2>&1 & p=$!; while [ ! -s " + work +
+                                   "/metrics.jsonl ] && kill -0 $p 2>/dev/null; do sleep 0.05; done; kill -" + name + " $p; wait $p; " +
+                                   "echo status=$?; cat " + work + ".log");
     INFO(r.out);
     CHECK(r.out.find("status=" + std::to_string(128 + number)) != std::string::npos);
     const std::string said = "stopped by signal " + std::to_string(number) + " at step ";
