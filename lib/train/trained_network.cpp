@@ -40,7 +40,8 @@ std::map<std::string, std::string> model_identity(const RunConfig& c) {
   return out;
 }
 
-/// UsageError naming the first key whose value differs, if any.
+}  // namespace
+
 void check_same_model(const RunConfig& trained, const RunConfig& config, const std::string& config_path,
                       const std::string& ckpt_path) {
   const auto a = model_identity(trained), b = model_identity(config);
@@ -51,8 +52,6 @@ void check_same_model(const RunConfig& trained, const RunConfig& config, const s
                      key + ": " + it->second + " (" + ckpt_path + ")");
   }
 }
-
-}  // namespace
 
 std::shared_ptr<EpsNetwork> load_trained_network(const RunConfig& config, const std::string& config_path,
                                                  const std::string& ckpt_path, WeightSet weights,

@@ -16,6 +16,12 @@ class EpsNetwork;
 class LinearSde;
 class ScoreModel;
 
+/// UsageError naming the first key of the sde, data, model or objective
+/// sections whose value differs between the checkpoint's config (`trained`)
+/// and `config` (data paths, split, flips and prefetch may differ).
+void check_same_model(const RunConfig& trained, const RunConfig& config, const std::string& config_path,
+                      const std::string& ckpt_path);
+
 /// nullptr for model.name == "oracle" (no checkpoint needed). UsageError when
 /// a network needs a checkpoint and none is given, or the checkpoint does not
 /// match the config (naming `config_path` and the checkpoint).

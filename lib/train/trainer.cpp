@@ -34,6 +34,7 @@
 #include "train/flat_parameters.h"
 #include "train/mixed_precision.h"
 #include "train/stop_signal.h"
+#include "train/trained_network.h"
 
 namespace hold {
 namespace fs = std::filesystem;
@@ -180,6 +181,9 @@ Trainer::Trainer(const RunConfig& config, TrainOptions options)
       throw UsageError("the work directory already holds a run; pass --resume to continue it or "
                        "choose another --workdir (" + s.latest_path() + ")");
     }
+    // A resumed run must be the same run: refuse a config whose model differs.
+    check_same_model(load_checkpoint(s.latest_path()).config, s.config,
+                     s.config.source.empty() ? "the config" : s.config.source, s.latest_path());
     s.step = restore_training_state(s.latest_path(), *s.net, *s.ema, *s.optimizer, s.gen);
     s.data->seek(s.step);
   }

@@ -51,6 +51,10 @@ TEST_CASE("hold-train: SIGINT and SIGTERM checkpoint, exit 128 + signal, and res
     CHECK(step < 3000);
     CHECK(load_checkpoint(work + "/checkpoints/latest.pt").step == step);
   }
+  // Resuming with a config that changes the model is refused, naming the key.
+  const auto changed = test::run_shell(train + dir.file("run_INT") + " --resume --set sde.beta=5");
+  CHECK(changed.code == 2);
+  CHECK(changed.out.find("has sde.beta: 5") != std::string::npos);
   // Continuing the SIGINT run to the end equals an uninterrupted run.
   REQUIRE(test::run_shell(train + dir.file("run_INT") + " --resume").code == 0);
   REQUIRE(test::run_shell(train + dir.file("straight")).code == 0);
