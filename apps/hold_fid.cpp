@@ -1,8 +1,8 @@
 // hold-fid: sample export and Fréchet Inception Distance.
 //   hold-fid export --config X [--ckpt FILE] [--sampler S --nfe N] --n M --out OUT.npz|DIR [--format npz|png]
 //   hold-fid stats IMAGES.npz --extractor FILE.pt --out STATS.npz [--batch B]
-//   hold-fid stats --config X [--split train|test] --extractor FILE.pt --out STATS.npz
-//   hold-fid score A.npz B.npz [--extractor FILE.pt]
+//   hold-fid stats --config X [--split train|test] --extractor FILE.pt --out STATS.npz [--batch B]
+//   hold-fid score A.npz B.npz [--extractor FILE.pt [--batch B]]
 // IMAGES.npz holds uint8 NHWC images as `images` (hold-sample) or `arr_0`
 // (the common evaluators' format); the extractor follows the calling
 // convention of metrics/feature_extractor.h. Statistics files hold `mu` [D]
@@ -11,7 +11,9 @@
 // set (padded as training sees it). score prints `fid: <d²>` (FID is the
 // squared Fréchet distance, computed in float64 with symmetric square roots);
 // either of its arguments may be an npz of images instead, whose statistics
-// are computed first through --extractor.
+// are computed first through --extractor (without it: a usage error naming
+// the file). The extractor runs on --device (the config's `device`; the CPU
+// without --config), e.g. --device cuda on a GPU machine.
 // export draws M samples in batches; batch k uses its own generator seeded
 // from (seed, k) and is saved as OUT.parts/part_<k>.npz before the next one
 // starts, so an interrupted export resumes at the first missing batch and the
@@ -50,8 +52,16 @@
 
 namespace {
 
-hold::FeatureStats read_stats(const std::string& path) {
-  const auto arrays = hold::read_npz(path);
+/// How image statistics are computed: the extractor file, the images per
+/// call and the device it runs on (--device; the CPU by default).
+struct ExtractorOptions {
+  std::string path;
+  int64_t batch = 100;
+  c10::Device device = c10::Device(c10::kCPU);
+};
+
+/// The `mu` [D] and `sigma` [D, D] of a statistics file's arrays.
+hold::FeatureStats stats_in(const std::map<std::string, at::Tensor>& arrays, const std::string& path) {
   hold::FeatureStats stats;
   for (const char* key : {"mu", "sigma"}) {
     const auto it = arrays.find(key);
@@ -65,24 +75,32 @@ hold::FeatureStats read_stats(const std::string& path) {
   return stats;
 }
 
-/// The uint8 NHWC images of an npz (`images` or `arr_0`); undefined if it has none.
-at::Tensor images_in(const std::map<std::string, at::Tensor>& arrays) {
+/// The uint8 NHWC images of an npz (`images` or `arr_0`); undefined if it has
+/// neither; UsageError naming the file if the array is not uint8 [N, H, W, 1|3].
+at::Tensor images_in(const std::map<std::string, at::Tensor>& arrays, const std::string& path) {
   for (const char* key : {"images", "arr_0"}) {
     const auto it = arrays.find(key);
-    if (it != arrays.end()) return it->second;
+    if (it == arrays.end()) continue;
+    const at::Tensor& images = it->second;
+    if (images.scalar_type() != at::kByte || images.dim() != 4 || (images.size(3) != 1 && images.size(3) != 3)) {
+      throw hold::UsageError(std::string("'") + key + "' must be uint8 images [N, H, W, 1 or 3] (" + path + ")");
+    }
+    return images;
   }
   return at::Tensor();
 }
 
-/// Feature statistics of uint8 NHWC images through the extractor, in batches.
-hold::FeatureStats compute_stats(const at::Tensor& images, const std::string& extractor_path, int64_t batch) {
-  hold::FeatureExtractor extractor(extractor_path, c10::Device(c10::kCPU));
+/// Feature statistics of uint8 NHWC images (from `where`) through the
+/// extractor, in batches, with a progress bar.
+hold::FeatureStats compute_stats(const at::Tensor& images, const std::string& where, const ExtractorOptions& o) {
   const int64_t n = images.size(0);
+  if (n < 2) throw hold::UsageError("statistics need at least 2 images, got " + std::to_string(n) + " (" + where + ")");
+  hold::FeatureExtractor extractor(o.path, o.device);
   hold::ProgressBar bar("features", n);
   std::vector<at::Tensor> features;
-  for (int64_t done = 0; done < n; done += batch) {
-    features.push_back(extractor.features(images.slice(0, done, std::min(n, done + batch))));
-    bar.update(std::min(n, done + batch));
+  for (int64_t done = 0; done < n; done += o.batch) {
+    features.push_back(extractor.features(images.slice(0, done, std::min(n, done + o.batch))));
+    bar.update(std::min(n, done + o.batch));
   }
   bar.finish();
   return hold::feature_stats(at::cat(features, 0));
@@ -90,38 +108,47 @@ hold::FeatureStats compute_stats(const at::Tensor& images, const std::string& ex
 
 /// The statistics a score argument stands for: a statistics file as it is, an
 /// npz of images through the extractor (which must then be given).
-hold::FeatureStats stats_of(const std::string& path, const std::string& extractor_path, int64_t batch) {
+hold::FeatureStats stats_of(const std::string& path, const ExtractorOptions& o) {
   const auto arrays = hold::read_npz(path);
-  if (arrays.count("mu") || arrays.count("sigma")) return read_stats(path);
-  const at::Tensor images = images_in(arrays);
+  if (arrays.count("mu") || arrays.count("sigma")) return stats_in(arrays, path);
+  const at::Tensor images = images_in(arrays, path);
   if (!images.defined()) {
     throw hold::UsageError("neither statistics (mu, sigma) nor uint8 images (images, arr_0) in (" + path + ")");
   }
-  if (extractor_path.empty()) {
+  if (o.path.empty()) {
     throw hold::UsageError("an npz of images needs --extractor to compute its statistics (" + path + ")");
   }
-  return compute_stats(images, extractor_path, batch);
+  return compute_stats(images, path, o);
 }
 
-/// The images `stats` describes: an npz (IMAGES) or the configured data set.
-at::Tensor images_to_describe(const std::string& images_path, const hold::CommonFlags& flags, const std::string& split) {
-  if (images_path.empty() == flags.config_path.empty()) {
+/// What `stats` describes: an npz of images, or the configured data set.
+struct ImageSource {
+  at::Tensor images;  ///< uint8 [N, H, W, C]
+  std::string where;  ///< the file or folder, for messages
+};
+
+ImageSource images_to_describe(const std::string& images_path, const std::string& config_path,
+                               hold::DataConfig data, const std::string& split) {
+  if (images_path.empty() == config_path.empty()) {
     throw hold::UsageError("stats takes either an npz of images or --config (a data set), not both or neither");
   }
   if (!images_path.empty()) {
-    const at::Tensor images = images_in(hold::read_npz(images_path));
+    if (!split.empty()) {
+      throw hold::UsageError("--split selects a split of the --config data set, not of (" + images_path + ")");
+    }
+    const at::Tensor images = images_in(hold::read_npz(images_path), images_path);
     if (!images.defined()) throw hold::UsageError("no uint8 image array 'images' or 'arr_0' in (" + images_path + ")");
-    return images;
+    return {images, images_path};
   }
-  hold::RunConfig config = flags.load_config();
-  if (!split.empty()) config.data.split = split;
-  return hold::read_image_data(config.data).images.permute({0, 2, 3, 1}).contiguous();
+  if (!split.empty()) data.split = split;
+  const at::Tensor nhwc = hold::read_image_data(data).images.permute({0, 2, 3, 1}).contiguous();
+  return {nhwc, data.path.empty() ? data.name : data.path};
 }
 
-void write_stats(const at::Tensor& images, const std::string& extractor_path, const std::string& out, int64_t batch) {
-  const hold::FeatureStats stats = compute_stats(images, extractor_path, batch);
+void write_stats(const ImageSource& source, const ExtractorOptions& o, const std::string& out) {
+  const hold::FeatureStats stats = compute_stats(source.images, source.where, o);
   hold::write_npz(out, {{"mu", stats.mu}, {"sigma", stats.sigma}});
-  std::printf("stats: %s (%lld images, %lld features)\n", out.c_str(), static_cast<long long>(images.size(0)),
+  std::printf("stats: %s (%lld images, %lld features)\n", out.c_str(), static_cast<long long>(source.images.size(0)),
               static_cast<long long>(stats.mu.size(0)));
 }
 
@@ -177,7 +204,8 @@ void export_samples(const hold::RunConfig& config, const std::string& config_pat
     std::printf("resuming: %lld of %lld batches already exported\n", static_cast<long long>(done),
                 static_cast<long long>(batches));
   }
-  hold::ProgressBar bar("export", n, merger ? nullptr : std::fopen("/dev/null", "w"));
+  hold::ProgressBar bar("export", n);
+  if (!merger) bar.mute();
   for (int64_t k = launch.rank; k < batches; k += launch.world_size) {
     if (fs::exists(part_path(k))) continue;
     const int64_t count = std::min(o.batch, n - k * o.batch);
@@ -213,8 +241,8 @@ void export_samples(const hold::RunConfig& config, const std::string& config_pat
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string first, second, images_path, extractor_path, out, split;
-  int64_t batch = 100;
+  std::string first, second, images_path, out, split;
+  ExtractorOptions extractor;
   CLI::App* score = nullptr;
   CLI::App* stats = nullptr;
   CLI::App* exporter = nullptr;
@@ -225,8 +253,9 @@ int main(int argc, char** argv) {
         score = app.add_subcommand("score", "FID between two statistics files, or images and statistics");
         score->add_option("first", first, "statistics file (mu, sigma) or npz of images (with --extractor)")->required();
         score->add_option("second", second, "statistics file or npz of images")->required();
-        score->add_option("--extractor", extractor_path, "TorchScript feature extractor for arguments that hold images");
-        score->add_option("--batch", batch, "images per extractor call")->check(CLI::PositiveNumber);
+        score->fallthrough();  // --device, --threads, --config of the main app
+        score->add_option("--extractor", extractor.path, "TorchScript feature extractor for arguments that hold images");
+        score->add_option("--batch", extractor.batch, "images per extractor call")->check(CLI::PositiveNumber);
         exporter = app.add_subcommand("export", "draw samples into an npz (arr_0, uint8 NHWC) or a PNG folder; resumable");
         exporter->fallthrough();  // --config, --set, ... of the main app
         exporter->add_option("--ckpt", export_options.ckpt, "checkpoint");
@@ -237,13 +266,13 @@ int main(int argc, char** argv) {
         flags.add_config_flag(*exporter, "--nfe", "sample.nfe", "score evaluations allowed");
         flags.add_config_flag(*exporter, "--n", "sample_count", "number of samples (50000 for the papers' FID)");
         stats = app.add_subcommand("stats", "feature mean and covariance of an npz of images or of a data set (--config)");
-        stats->fallthrough();  // --config, --set of the main app
+        stats->fallthrough();  // --config, --set, --device of the main app
         stats->add_option("images", images_path, "npz with uint8 NHWC `images` or `arr_0`");
         stats->add_option("--split", split, "with --config: the split described (default: data.split)")
             ->check(CLI::IsMember({"train", "test"}));
-        stats->add_option("--extractor", extractor_path, "TorchScript feature extractor (.pt)")->required();
+        stats->add_option("--extractor", extractor.path, "TorchScript feature extractor (.pt)")->required();
         stats->add_option("--out", out, "statistics file written (npz with mu, sigma)")->required();
-        stats->add_option("--batch", batch, "images per extractor call")->check(CLI::PositiveNumber);
+        stats->add_option("--batch", extractor.batch, "images per extractor call")->check(CLI::PositiveNumber);
         app.require_subcommand(1);
       },
       [&](const hold::CommonFlags& flags) {
@@ -251,11 +280,13 @@ int main(int argc, char** argv) {
           export_samples(flags.load_config(), flags.config_path, export_options);
           return 0;
         }
+        const hold::RunConfig config = flags.load_config();  // built-in defaults without --config
+        extractor.device = hold::resolve_device(config.device);
         if (stats->parsed()) {
-          write_stats(images_to_describe(images_path, flags, split), extractor_path, out, batch);
+          write_stats(images_to_describe(images_path, flags.config_path, config.data, split), extractor, out);
           return 0;
         }
-        const hold::FeatureStats a = stats_of(first, extractor_path, batch), b = stats_of(second, extractor_path, batch);
+        const hold::FeatureStats a = stats_of(first, extractor), b = stats_of(second, extractor);
         if (a.mu.size(0) != b.mu.size(0)) {
           throw hold::UsageError("the statistics have different feature sizes: " + std::to_string(a.mu.size(0)) +
                                  " (" + first + ") and " + std::to_string(b.mu.size(0)) + " (" + second + ")");

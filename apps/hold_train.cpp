@@ -100,7 +100,8 @@ int main(int argc, char** argv) {
                       static_cast<long long>(trainer.step()));
         }
         std::fflush(stdout);
-        hold::ProgressBar bar("train", trainer.total_steps(), quiet ? std::fopen("/dev/null", "w") : nullptr);
+        hold::ProgressBar bar("train", trainer.total_steps());
+        if (quiet) bar.mute();
         bar.update(trainer.step());
         double smoothed = NAN;
         const hold::TrainResult result = trainer.run([&](const hold::TrainProgress& p) {

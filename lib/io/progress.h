@@ -43,6 +43,8 @@ class ProgressBar {
   void set_total(int64_t total) { total_ = total; }
   /// Draws the final line and ends it with a newline (the destructor calls it).
   void finish();
+  /// Draws nothing from now on (ranks other than 0 of a multi-process run).
+  void mute() { finished_ = true; }
 
  private:
   void draw(bool final_line);

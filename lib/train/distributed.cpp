@@ -211,11 +211,14 @@ void Communicator::all_reduce_mean(const at::Tensor& flat) {
   flat.div_(static_cast<double>(world_size_));
 }
 
-double Communicator::mean(double value) {
-  at::Tensor t = at::full({1}, value, at::TensorOptions().dtype(at::kDouble).device(impl_->device));
+double Communicator::mean(double value) { return mean(std::vector<double>{value})[0]; }
+
+std::vector<double> Communicator::mean(const std::vector<double>& values) {
+  at::Tensor t = at::tensor(values, at::kDouble).to(impl_->device);
   std::vector<at::Tensor> one{t};
   impl_->wait(impl_->group->allreduce(one));
-  return t.item<double>() / static_cast<double>(world_size_);
+  t = t.cpu() / static_cast<double>(world_size_);
+  return {t.data_ptr<double>(), t.data_ptr<double>() + t.numel()};
 }
 
 bool Communicator::all(bool same) { return mean(same ? 1.0 : 0.0) == 1.0; }

@@ -75,6 +75,8 @@ class Communicator {
   void all_reduce_mean(const at::Tensor& flat);
   /// The mean over ranks of one number.
   double mean(double value);
+  /// The means over ranks of a few numbers, in one collective.
+  std::vector<double> mean(const std::vector<double>& values);
   /// True on every rank when `same` holds on all of them.
   bool all(bool same);
 

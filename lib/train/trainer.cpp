@@ -74,13 +74,6 @@ PerturbedBatch local_slice(const PerturbedBatch& b, int64_t rank, int64_t world)
   return {rows(b.u_t), rows(b.t), rows(b.target), rows(b.weight), rows(b.ell)};
 }
 
-/// Whether a stop signal arrived here, or (several processes) on any rank:
-/// the ranks must leave the loop at the same step.
-bool stop_requested_on(Communicator* comm) {
-  const bool here = stop_signal() != 0;
-  return comm ? !comm->all(!here) : here;
-}
-
 /// Keeps the records of a metrics file up to `step` (a resumed run rewrites
 /// the steps after its checkpoint).
 void truncate_metrics(const std::string& path, int64_t step) {
@@ -125,6 +118,7 @@ struct Trainer::State {
   int64_t total = 0;
   bool profiling = false;
   int64_t nonfinite_in_a_row = 0;
+  bool stop_on_some_rank = false;  // several processes: a stop signal arrived on a rank by this step
 
   int64_t rank() const { return options.comm ? options.comm->rank() : 0; }
   int64_t world() const { return options.comm ? options.comm->world_size() : 1; }
@@ -237,7 +231,11 @@ TrainProgress Trainer::train_step() {
   if (s.options.comm) {
     // Equal shards: the mean of the ranks' gradients is the global batch's.
     s.options.comm->all_reduce_mean(s.flat->grads());
-    p.loss = s.options.comm->mean(p.loss);
+    // One small collective for the logged loss and for a stop signal on any
+    // rank (all ranks must leave the loop after the same step).
+    const std::vector<double> means = s.options.comm->mean({p.loss, stop_signal() != 0 ? 1.0 : 0.0});
+    p.loss = means[0];
+    s.stop_on_some_rank = means[1] > 0.0;
   }
   lap(tm.forward_backward);
 
@@ -394,7 +392,7 @@ TrainResult Trainer::run(const TrainCallback& callback) {
     }
     if (s.config.train.sample_every > 0 && s.step % s.config.train.sample_every == 0) write_sample_grid();
     if (callback) callback(p);
-    if (stop_requested_on(s.options.comm)) {
+    if (s.options.comm ? s.stop_on_some_rank : stop_signal() != 0) {
       result.stopped_by_signal = stop_signal() != 0 ? stop_signal() : SIGTERM;
       break;
     }
