@@ -127,11 +127,16 @@ struct ImageSource {
   std::string where;  ///< the file or folder, for messages
 };
 
-ImageSource images_to_describe(const std::string& images_path, const std::string& config_path,
-                               hold::DataConfig data, const std::string& split) {
+/// stats describes exactly one of an npz (IMAGES) and a data set (--config).
+void require_one_source(const std::string& images_path, const std::string& config_path) {
   if (images_path.empty() == config_path.empty()) {
     throw hold::UsageError("stats takes either an npz of images or --config (a data set), not both or neither");
   }
+}
+
+/// The images of the npz at images_path if given, else of the data set `data`
+/// (its `split`; data.split when split is empty), as uint8 NHWC.
+ImageSource images_to_describe(const std::string& images_path, hold::DataConfig data, const std::string& split) {
   if (!images_path.empty()) {
     if (!split.empty()) {
       throw hold::UsageError("--split selects a split of the --config data set, not of (" + images_path + ")");
@@ -280,10 +285,11 @@ int main(int argc, char** argv) {
           export_samples(flags.load_config(), flags.config_path, export_options);
           return 0;
         }
+        if (stats->parsed()) require_one_source(images_path, flags.config_path);
         const hold::RunConfig config = flags.load_config();  // built-in defaults without --config
         extractor.device = hold::resolve_device(config.device);
         if (stats->parsed()) {
-          write_stats(images_to_describe(images_path, flags.config_path, config.data, split), extractor, out);
+          write_stats(images_to_describe(images_path, config.data, split), extractor, out);
           return 0;
         }
         const hold::FeatureStats a = stats_of(first, extractor), b = stats_of(second, extractor);

@@ -1,7 +1,12 @@
-// hold-fid score: FID between two statistics files equals the closed form of
-// diagonal Gaussians; a file without `sigma` is a usage error naming it.
+// hold-fid through the CLI: score of two statistics files equals the closed
+// form of diagonal Gaussians; stats runs a TorchScript extractor built here
+// (of an npz and of a configured MNIST-format data set: the same statistics);
+// score of images against statistics equals score of the two statistics
+// files; usage errors exit 2 naming the file; export is exact and resumable.
 #include <ATen/ATen.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -79,10 +84,12 @@ def forward(self, x):
 
 TEST_CASE("hold-fid stats of a configured data set and score of images against statistics", "[cli][fid]") {
   test::TempDir dir;
+  // Features: the channel means and the first row of channel 0 (so that a
+  // transposed or flipped image changes them), [N, 3 + 8], in [0, 1].
   torch::jit::Module extractor("Features");
   extractor.define(R"(
 def forward(self, x):
-    return x.mean(dim=[2, 3]) / 255.0
+    return torch.cat([x.mean(dim=[2, 3]), x[:, 0, 0, :]], 1) / 255.0
 )");
   extractor.save(dir.file("features.pt"));
   // The same 9 grey 8×8 images as an MNIST-format data set and as an npz.
@@ -105,33 +112,64 @@ def forward(self, x):
   const auto a = read_npz(dir.file("config_stats.npz")), b = read_npz(dir.file("npz_stats.npz"));
   CHECK(at::allclose(a.at("mu"), b.at("mu"), 0, 1e-12));
   CHECK(at::allclose(a.at("sigma"), b.at("sigma"), 0, 1e-12));
+  // Grey images reach the extractor as 3 equal channels: mu starts with 3 × the mean brightness.
+  const double brightness = images.to(at::kDouble).mean().item<double>() / 255.0;
+  CHECK(a.at("mu").size(0) == 11);
+  CHECK(at::allclose(a.at("mu").slice(0, 0, 3), at::full({3}, brightness, at::kDouble), 0, 1e-6));  // float32 features
 
-  // score: images against statistics equals score of the two statistics files.
-  const auto fid_of = [](const std::string& out) { return std::stod(out.substr(out.find("fid: ") + 5)); };
+  // score: images against statistics prints the fid of the two statistics
+  // files, whichever argument holds the images.
+  const auto fid_line = [](const std::string& out) {
+    const auto at = out.find("fid: ");
+    return at == std::string::npos ? std::string() : out.substr(at, out.find('\n', at) - at);
+  };
   write_npz(dir.file("other.npz"), {{"arr_0", at::div(images, 2, "floor").to(at::kByte).contiguous()}});
-  const auto direct = test::run_tool("hold-fid score " + dir.file("other.npz") + " " + dir.file("npz_stats.npz") +
-                                     " --extractor " + dir.file("features.pt"));
-  INFO(direct.out);
-  REQUIRE(direct.code == 0);
   REQUIRE(test::run_tool("hold-fid stats " + dir.file("other.npz") + with + dir.file("other_stats.npz")).code == 0);
-  const auto two_files = test::run_tool("hold-fid score " + dir.file("other_stats.npz") + " " + dir.file("npz_stats.npz"));
+  const auto two_files =
+      test::run_tool("hold-fid score " + dir.file("other_stats.npz") + " " + dir.file("npz_stats.npz"));
+  INFO(two_files.out);
   REQUIRE(two_files.code == 0);
-  CHECK(fid_of(direct.out) == Approx(fid_of(two_files.out)).epsilon(1e-9));
-  CHECK(fid_of(direct.out) > 0.01);
+  CHECK(std::stod(fid_line(two_files.out).substr(5)) > 0.01);
+  const std::string with_extractor = " --extractor " + dir.file("features.pt");
+  const auto images_first = test::run_tool("hold-fid score " + dir.file("other.npz") + " " + dir.file("npz_stats.npz") +
+                                           with_extractor + " --device cpu");
+  INFO(images_first.out);
+  REQUIRE(images_first.code == 0);
+  CHECK(fid_line(images_first.out) == fid_line(two_files.out));
+  const auto images_second =
+      test::run_tool("hold-fid score " + dir.file("other_stats.npz") + " " + dir.file("images.npz") + with_extractor);
+  REQUIRE(images_second.code == 0);
+  CHECK(fid_line(images_second.out) == fid_line(two_files.out));
 
-  // Images without an extractor, and stats given both inputs or neither: exit 2.
+  // Images without an extractor: one line naming the file, exit 2.
   const auto no_extractor = test::run_tool("hold-fid score " + dir.file("other.npz") + " " + dir.file("npz_stats.npz"));
   CHECK(no_extractor.code == 2);
+  CHECK(no_extractor.out.rfind("error: ", 0) == 0);
+  CHECK(std::count(no_extractor.out.begin(), no_extractor.out.end(), '\n') == 1);
+  CHECK(no_extractor.out.find("--extractor") != std::string::npos);
   CHECK(no_extractor.out.find(dir.file("other.npz")) != std::string::npos);
-  const auto both = test::run_tool("hold-fid stats " + dir.file("images.npz") + " --config " + dir.file("data.yaml") +
+  // Images that are not uint8 NHWC: exit 2 naming the file, not the extractor.
+  write_npz(dir.file("float.npz"), {{"arr_0", images.to(at::kFloat)}});
+  const auto not_uint8 =
+      test::run_tool("hold-fid score " + dir.file("float.npz") + " " + dir.file("npz_stats.npz") + with_extractor);
+  CHECK(not_uint8.code == 2);
+  CHECK(not_uint8.out.find(dir.file("float.npz")) != std::string::npos);
+
+  // stats given both inputs (said before the config is read) or neither, or
+  // --split for an npz: exit 2.
+  const auto both = test::run_tool("hold-fid stats " + dir.file("images.npz") + " --config " + dir.file("none.yaml") +
                                    with + dir.file("x.npz"));
   CHECK(both.code == 2);
+  CHECK(both.out.find("not both") != std::string::npos);
   const auto neither = test::run_tool("hold-fid stats" + with + dir.file("x.npz"));
   CHECK(neither.code == 2);
   CHECK(neither.out.find("--config") != std::string::npos);
+  const auto split =
+      test::run_tool("hold-fid stats " + dir.file("images.npz") + " --split test" + with + dir.file("x.npz"));
+  CHECK(split.code == 2);
+  CHECK(split.out.find("--split") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.file("x.npz")));
 }
-
-#include <filesystem>
 
 #include "support/tiny_image_run.h"
 
