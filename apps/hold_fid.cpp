@@ -26,13 +26,11 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
-#include <thread>
 
 #include "core/device.h"
 #include "core/error.h"
@@ -40,6 +38,7 @@
 #include "io/cli.h"
 #include "io/image_grid.h"
 #include "io/npz.h"
+#include "io/part_files.h"
 #include "io/progress.h"
 #include "metrics/feature_extractor.h"
 #include "metrics/frechet.h"
@@ -157,25 +156,6 @@ void write_stats(const ImageSource& source, const ExtractorOptions& o, const std
               static_cast<long long>(stats.mu.size(0)));
 }
 
-/// Polls until all `batches` parts exist; UsageError when none appeared for
-/// timeout_s (another rank died: run the export again to resume).
-void wait_for_parts(const std::function<int64_t()>& parts_done, int64_t batches, double timeout_s,
-                    const std::function<void(int64_t)>& progress) {
-  using Clock = std::chrono::steady_clock;
-  int64_t seen = parts_done();
-  auto last_change = Clock::now();
-  while (seen < batches) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    const int64_t now = parts_done();
-    if (now != seen) seen = now, last_change = Clock::now(), progress(now);
-    if (std::chrono::duration<double>(Clock::now() - last_change).count() > timeout_s) {
-      throw hold::Error("no other rank wrote a part for " + std::to_string(static_cast<int64_t>(timeout_s)) + " s (" +
-                        std::to_string(batches - seen) + " of " + std::to_string(batches) +
-                        " batches missing); run the export again to resume (distributed.timeout_s)");
-    }
-  }
-}
-
 struct ExportOptions {
   std::string ckpt, out, format = "npz";
   int64_t batch = 256;
@@ -192,41 +172,32 @@ void export_samples(const hold::RunConfig& config, const std::string& config_pat
   options.device = trained.device;
 
   const int64_t n = config.sample_count, batches = (n + o.batch - 1) / o.batch;
-  const std::string parts = o.out + ".parts";
-  fs::create_directories(parts);
-  auto part_path = [&](int64_t k) { return parts + "/part_" + std::to_string(k) + ".npz"; };
-  auto parts_done = [&] {
-    int64_t done = 0;
-    for (int64_t k = 0; k < batches; ++k) done += fs::exists(part_path(k));
-    return done;
-  };
+  const hold::PartFiles parts(o.out + ".parts", batches);
   // Several processes: rank r draws the batches k ≡ r (mod world); rank 0
   // then waits for the others' parts and merges. Batch k's samples do not
   // depend on who draws them, so the result equals a one-process export.
   const hold::LaunchEnv launch = hold::read_launch_env();
   const bool merger = launch.rank == 0;
-  if (const int64_t done = parts_done(); done > 0 && merger) {
+  if (const int64_t done = parts.count(); done > 0 && merger) {
     std::printf("resuming: %lld of %lld batches already exported\n", static_cast<long long>(done),
                 static_cast<long long>(batches));
   }
   hold::ProgressBar bar("export", n);
   if (!merger) bar.mute();
   for (int64_t k = launch.rank; k < batches; k += launch.world_size) {
-    if (fs::exists(part_path(k))) continue;
+    if (parts.exists(k)) continue;
     const int64_t count = std::min(o.batch, n - k * o.batch);
     auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(config.seed) * 0x9E3779B97F4A7C15ULL +
                                                         static_cast<uint64_t>(k) + 1);
     const hold::SampleResult r = hold::sample(sde, *model, options, shape, count, gen);
-    hold::write_npz(part_path(k), {{"images", hold::to_uint8_nhwc(r.x.cpu())}});  // atomic
-    bar.update(std::min(n, parts_done() * o.batch));
+    hold::write_npz(parts.path(k), {{"images", hold::to_uint8_nhwc(r.x.cpu())}});  // atomic
+    bar.update(std::min(n, parts.count() * o.batch));
   }
   if (!merger) return;
-  wait_for_parts(parts_done, batches, config.distributed.timeout_s, [&](int64_t done) {
-    bar.update(std::min(n, done * o.batch));
-  });
+  parts.wait_for_all(config.distributed.timeout_s, [&](int64_t done) { bar.update(std::min(n, done * o.batch)); });
   bar.finish();
   std::vector<at::Tensor> images;
-  for (int64_t k = 0; k < batches; ++k) images.push_back(hold::read_npz(part_path(k)).at("images"));
+  for (int64_t k = 0; k < batches; ++k) images.push_back(hold::read_npz(parts.path(k)).at("images"));
   const at::Tensor all = at::cat(images, 0);
   if (o.format == "png") {
     fs::create_directories(o.out);
@@ -239,7 +210,7 @@ void export_samples(const hold::RunConfig& config, const std::string& config_pat
   } else {
     hold::write_npz(o.out, {{"arr_0", all}});
   }
-  fs::remove_all(parts);
+  parts.remove();
   std::printf("exported %lld samples: %s\n", static_cast<long long>(n), o.out.c_str());
 }
 

@@ -6,7 +6,10 @@
 // are drawn in batches of --batch; --trajectory T adds DIR/trajectory.png, the
 // x, v, a, ... blocks of the first samples at T times of the reverse process.
 // With --metrics (toy data) also the energy distance to fresh data
-// (DIR/metrics.json). Prints the NFE actually used.
+// (DIR/metrics.json). Prints the NFE actually used. Batch k draws from its own
+// generator (batch 0 from the seed itself), so under several processes
+// (scripts/launch_local.sh, srun) rank r draws batches k ≡ r mod world and
+// rank 0 merges them: the same samples as one process.
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <CLI/CLI.hpp>
@@ -14,6 +17,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 
 #include "core/error.h"
 #include "core/device.h"
@@ -23,6 +27,7 @@
 #include "io/cli.h"
 #include "io/image_grid.h"
 #include "io/npz.h"
+#include "io/part_files.h"
 #include "io/plot.h"
 #include "io/progress.h"
 #include "metrics/sample_distance.h"
@@ -31,6 +36,7 @@
 #include "models/score_model.h"
 #include "samplers/sampler.h"
 #include "sde/presets.h"
+#include "train/distributed.h"
 #include "train/trained_network.h"
 
 namespace {
@@ -71,28 +77,68 @@ struct TrajectoryRecorder {
   }
 };
 
-/// Draws n samples in batches of at most `batch` (one generator throughout).
-hold::SampleResult sample_in_batches(const hold::LinearSde& sde, hold::ScoreModel& model,
-                                     const hold::SamplerOptions& options, const std::vector<int64_t>& shape,
-                                     int64_t n, int64_t batch, at::Generator& gen, TrajectoryRecorder& trajectory) {
+/// Batch k's generator: batch 0 draws from the run's seed itself (a run of one
+/// batch is the plain seeded run), batch k > 0 from a seed derived from
+/// (seed, k). So any process may draw any batch, in any order, with the same result.
+at::Generator batch_generator(int64_t seed, int64_t k) {
+  const uint64_t base = static_cast<uint64_t>(seed);
+  return at::make_generator<at::CPUGeneratorImpl>(k == 0 ? base : base * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(k));
+}
+
+/// Draws the batches `ks` of a run of n samples in batches of `batch`, and
+/// hands each to `done(k, x)` (x float32, CPU). Batch 0 feeds the trajectory.
+/// Returns the NFE per sample (every batch uses the same budget).
+int64_t draw_batches(const hold::LinearSde& sde, hold::ScoreModel& model, const hold::SamplerOptions& options,
+                     const std::vector<int64_t>& shape, int64_t n, int64_t batch, int64_t seed,
+                     const std::vector<int64_t>& ks, TrajectoryRecorder& trajectory,
+                     const std::function<void(int64_t, const at::Tensor&)>& done) {
   hold::ProgressBar bar("sample " + options.method, 0);
-  std::vector<at::Tensor> xs;
-  hold::SampleResult total;
-  for (int64_t done = 0; done < n; done += batch) {
-    const int64_t count = std::min(batch, n - done);
+  int64_t nfe = 0;
+  for (size_t i = 0; i < ks.size(); ++i) {
+    const int64_t k = ks[i], count = std::min(batch, n - k * batch);
     const hold::SampleResult part =
-        hold::sample(sde, model, options, shape, count, gen, [&](const hold::StepInfo& info) {
-          if (done == 0) trajectory(info);
-          bar.set_total(info.n_steps * ((n + batch - 1) / batch));
-          bar.update(info.step + (done / batch) * info.n_steps, "nfe=" + std::to_string(info.nfe));
+        hold::sample(sde, model, options, shape, count, batch_generator(seed, k), [&](const hold::StepInfo& info) {
+          if (k == 0) trajectory(info);
+          bar.set_total(info.n_steps * static_cast<int64_t>(ks.size()));
+          bar.update(info.step + static_cast<int64_t>(i) * info.n_steps, "nfe=" + std::to_string(info.nfe));
         });
-    xs.push_back(part.x.to(at::kFloat).cpu());
-    total.nfe = part.nfe;  // per sample: every batch uses the same budget
-    total.steps = part.steps;
+    nfe = part.nfe;
+    done(k, part.x.to(at::kFloat).cpu().contiguous());
   }
   bar.finish();
-  total.x = at::cat(xs, 0).contiguous();
-  return total;
+  return nfe;
+}
+
+/// All n samples: drawn here (one process), or shared by the processes of a
+/// launch (rank r draws the batches k ≡ r mod world into OUT/parts/, rank 0
+/// waits for them and merges; the result is the one-process result). Returns
+/// undefined x on ranks other than 0, which then have nothing more to do.
+hold::SampleResult draw_samples(const hold::LinearSde& sde, hold::ScoreModel& model,
+                                const hold::SamplerOptions& options, const std::vector<int64_t>& shape, int64_t n,
+                                int64_t batch, const hold::RunConfig& config, const std::string& out_dir,
+                                TrajectoryRecorder& trajectory) {
+  const hold::LaunchEnv launch = hold::read_launch_env();
+  const int64_t batches = (n + batch - 1) / batch;
+  std::vector<int64_t> mine;
+  for (int64_t k = launch.rank; k < batches; k += launch.world_size) mine.push_back(k);
+  hold::SampleResult result;
+  if (!launch.distributed()) {
+    std::vector<at::Tensor> xs;
+    result.nfe = draw_batches(sde, model, options, shape, n, batch, config.seed, mine, trajectory,
+                              [&](int64_t, const at::Tensor& x) { xs.push_back(x); });
+    result.x = at::cat(xs, 0);
+    return result;
+  }
+  const hold::PartFiles parts(out_dir + "/parts", batches);
+  result.nfe = draw_batches(sde, model, options, shape, n, batch, config.seed, mine, trajectory,
+                            [&](int64_t k, const at::Tensor& x) { hold::write_npz(parts.path(k), {{"x", x}}); });
+  if (launch.rank != 0) return result;
+  parts.wait_for_all(config.distributed.timeout_s);
+  std::vector<at::Tensor> xs;
+  for (int64_t k = 0; k < batches; ++k) xs.push_back(hold::read_npz(parts.path(k)).at("x"));
+  parts.remove();
+  result.x = at::cat(xs, 0);
+  return result;
 }
 
 }  // namespace
@@ -137,13 +183,12 @@ int main(int argc, char** argv) {
         hold::SamplerOptions options = config.sample;
         options.device = trained.device;
 
-        auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(config.seed));
         const int64_t n = config.sample_count;
         TrajectoryRecorder trajectory{std::min(trajectory_rows, n), trajectory_columns, {}, {}};
-        const hold::SampleResult result =
-            sample_in_batches(sde, *model, options, shape, n, images ? batch : n, gen, trajectory);
-
         std::filesystem::create_directories(out_dir);
+        const hold::SampleResult result =
+            draw_samples(sde, *model, options, shape, n, images ? batch : n, config, out_dir, trajectory);
+        if (!result.x.defined()) return 0;  // a rank other than 0: its batches are on disk
         const at::Tensor& x = result.x;
         std::printf("nfe: %lld\n", static_cast<long long>(result.nfe));
         const int64_t finite = at::isfinite(x.reshape({n, -1})).all(1).sum().item<int64_t>();

@@ -56,6 +56,17 @@ TEST_CASE("hold-sample on images writes x, uint8 NHWC images, a grid and a traje
   CHECK(tw > 3 * 8);
   CHECK(th > 6 * 8);
 
+  // Shared by 2 processes (rank r draws batches k ≡ r mod 2, rank 0 merges):
+  // exactly the one-process samples.
+  const auto sharded = test::run_shell("MASTER_PORT=" + std::to_string(42000 + ::getpid() % 1000) + " bash " +
+                                       HOLD_SOURCE_DIR + "/scripts/launch_local.sh 2 " +
+                                       test::tool_path("hold-sample " + config + " --ckpt " + run.ckpt +
+                                                       " --n 5 --batch 2 --out " + dir.file("out2")));
+  INFO(sharded.out);
+  REQUIRE(sharded.code == 0);
+  CHECK(at::equal(read_npz(dir.file("out2/samples.npz")).at("x"), x));
+  CHECK_FALSE(std::filesystem::exists(dir.file("out2/parts")));
+
   // --metrics is for toy data: a usage error.
   const auto metrics = test::run_tool("hold-sample " + config + " --ckpt " + run.ckpt +
                                       " --n 2 --metrics --out " + dir.file("out2"));
