@@ -12,12 +12,17 @@
 // (`x`, toy data) or its index in the split (`index`, images).
 // Batch k draws its dequantisation noise, auxiliary blocks and probes from its
 // own generator seeded from (seed, k): results do not depend on the order.
+// With --per-point or --json, finished batches are kept in <that file>.parts/
+// until the end, so an interrupted run resumes; under several processes
+// (scripts/launch_local.sh, srun) rank r takes batches k ≡ r mod world and
+// rank 0 merges: the same numbers as one process.
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "core/device.h"
@@ -27,12 +32,14 @@
 #include "io/atomic_file.h"
 #include "io/cli.h"
 #include "io/npz.h"
+#include "io/part_files.h"
 #include "io/progress.h"
 #include "likelihood/likelihood.h"
 #include "models/factory.h"
 #include "models/score_model.h"
 #include "sde/linear_sde.h"
 #include "sde/presets.h"
+#include "train/distributed.h"
 #include "train/trained_network.h"
 
 namespace {
@@ -73,42 +80,76 @@ std::string postfix(bool images, double mean) {
   return text;
 }
 
+/// Per-point results of the evaluated points, in order.
 struct Evaluation {
   at::Tensor per_point;       ///< bits/dim or nats/dim, [n] float64
   at::Tensor log_likelihood;  ///< nats, [n] float64
   at::Tensor nfe;             ///< [n] int64
 };
 
+/// Batch k of the points: its own generator (dequantisation noise, auxiliary
+/// blocks, probes), so batches can run in any order, process, or session.
+Evaluation evaluate_batch(const hold::RunConfig& config, const hold::LinearSde& sde, hold::ScoreModel& model,
+                          const EvaluationData& data, int64_t k, const hold::LikelihoodProgress& on_step) {
+  const int64_t n = data.points.size(0), size = config.likelihood.batch;
+  const at::Tensor chunk = data.points.slice(0, k * size, std::min(n, (k + 1) * size));
+  auto gen = batch_generator(config.seed, k);
+  const at::Tensor x = data.images ? hold::dequantize(chunk, gen) : chunk.to(at::kDouble);
+  const hold::LikelihoodBatch r = hold::log_likelihood_bound(sde, model, config.likelihood, x, gen, on_step);
+  const int64_t dim = data.points[0].numel();
+  return {data.images ? hold::bits_per_dim(r.log_likelihood, dim) : hold::nats_per_dim(r.log_likelihood, dim),
+          r.log_likelihood, at::full({chunk.size(0)}, r.nfe, at::kLong)};
+}
+
+/// Evaluates the batches k ≡ rank (mod world) with a progress bar. With a
+/// parts folder each batch is saved there as it finishes, batches already
+/// there are skipped (an interrupted run resumes), and rank 0 waits for the
+/// other processes' parts and merges. Returns the whole evaluation on rank 0
+/// (undefined tensors elsewhere).
 Evaluation evaluate(const hold::RunConfig& config, const hold::LinearSde& sde, hold::ScoreModel& model,
-                    const EvaluationData& data) {
+                    const EvaluationData& data, const std::string& parts_dir, const hold::LaunchEnv& launch) {
   const hold::LikelihoodOptions& options = config.likelihood;
   const int64_t n = data.points.size(0);
-  const int64_t dim = data.points[0].numel();
   const int64_t batches = (n + options.batch - 1) / options.batch;
+  std::unique_ptr<hold::PartFiles> parts;
+  if (!parts_dir.empty()) parts = std::make_unique<hold::PartFiles>(parts_dir, batches);
   hold::ProgressBar bar("nll", n);
-  std::vector<at::Tensor> values, bounds, nfes;
+  if (launch.rank != 0) bar.mute();
+  std::vector<Evaluation> done(batches);
+  int64_t position = 0, points = 0;
   double sum = 0.0;
-  for (int64_t k = 0; k < batches; ++k) {
-    const at::Tensor chunk = data.points.slice(0, k * options.batch, std::min(n, (k + 1) * options.batch));
-    auto gen = batch_generator(config.seed, k);
-    const at::Tensor x = data.images ? hold::dequantize(chunk, gen) : chunk.to(at::kDouble);
-    const int64_t before = k * options.batch, count = chunk.size(0);
-    const std::string mean_so_far = before > 0 ? postfix(data.images, sum / before) : "";
+  for (int64_t k = launch.rank; k < batches; k += launch.world_size) {
+    const int64_t count = std::min(options.batch, n - k * options.batch);
+    if (parts && parts->exists(k)) {
+      position += count;
+      continue;
+    }
+    const std::string mean_so_far = points > 0 ? postfix(data.images, sum / points) : "";
     // Within a batch the bar moves with the solver's time from t_ε to T.
     const auto on_step = [&](double t, int64_t nfe) {
       const double fraction = (t - options.t_eps) / (sde.t_max() - options.t_eps);
-      bar.update(before + static_cast<int64_t>(fraction * count), mean_so_far + "nfe=" + std::to_string(nfe));
+      bar.update(position + static_cast<int64_t>(fraction * count), mean_so_far + "nfe=" + std::to_string(nfe));
     };
-    const hold::LikelihoodBatch result = hold::log_likelihood_bound(sde, model, options, x, gen, on_step);
-    const at::Tensor value = data.images ? hold::bits_per_dim(result.log_likelihood, dim)
-                                         : hold::nats_per_dim(result.log_likelihood, dim);
-    values.push_back(value);
-    bounds.push_back(result.log_likelihood);
-    nfes.push_back(at::full({count}, result.nfe, at::kLong));
-    sum += value.sum().item<double>();
-    bar.update(before + count, postfix(data.images, sum / (before + count)) + "nfe=" + std::to_string(result.nfe));
+    done[k] = evaluate_batch(config, sde, model, data, k, on_step);
+    if (parts) {
+      hold::write_npz(parts->path(k), {{"nll", done[k].per_point}, {"log_likelihood", done[k].log_likelihood},
+                                       {"nfe", done[k].nfe}});
+    }
+    position += count, points += count;
+    sum += done[k].per_point.sum().item<double>();
+    bar.update(position, postfix(data.images, sum / points) + "nfe=" + std::to_string(done[k].nfe[0].item<int64_t>()));
+  }
+  if (launch.rank != 0) return {};
+  if (parts) {
+    parts->wait_for_all(config.distributed.timeout_s);
+    for (int64_t k = 0; k < batches; ++k) {
+      const auto saved = hold::read_npz(parts->path(k));
+      done[k] = {saved.at("nll"), saved.at("log_likelihood"), saved.at("nfe")};
+    }
   }
   bar.finish();
+  std::vector<at::Tensor> values, bounds, nfes;
+  for (const auto& e : done) values.push_back(e.per_point), bounds.push_back(e.log_likelihood), nfes.push_back(e.nfe);
   return {at::cat(values), at::cat(bounds), at::cat(nfes)};
 }
 
@@ -143,7 +184,16 @@ int main(int argc, char** argv) {
             config, flags.config_path, ckpt_path, weights == "raw" ? hold::WeightSet::kRaw : hold::WeightSet::kEma);
         config.likelihood.device = trained.device;
 
-        const Evaluation result = evaluate(config, *trained.sde, *trained.model, data);
+        // Part files (resume, several processes) live next to the requested output.
+        const hold::LaunchEnv launch = hold::read_launch_env();
+        const std::string output = !per_point_path.empty() ? per_point_path : json_path;
+        if (launch.distributed() && output.empty()) {
+          throw hold::UsageError("several processes share hold-nll through part files next to --per-point or --json; "
+                                 "give one of them");
+        }
+        const Evaluation result = evaluate(config, *trained.sde, *trained.model, data,
+                                           output.empty() ? "" : output + ".parts", launch);
+        if (launch.rank != 0) return 0;
         const hold::MeanWithError summary = hold::mean_with_error(result.per_point);
         const double nfe_per_point = result.nfe.to(at::kDouble).mean().item<double>();
         const char* unit = data.images ? "bits/dim" : "nats/dim";
@@ -164,6 +214,7 @@ int main(int argc, char** argv) {
                                            {"nfe", result.nfe},
                                            {data.images ? "index" : "x", ids}});
         }
+        if (!output.empty()) hold::PartFiles(output + ".parts", 0).remove();
         return 0;
       });
 }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -94,6 +95,26 @@ TEST_CASE("hold-nll on images: bits/dim per image, deterministic per seed", "[cl
   CHECK(j["probes"] == 2);
   CHECK(j["split"] == "train");
 
+  // Two processes (rank r takes batches k ≡ r mod 2, rank 0 merges): the
+  // same numbers as one process.
+  const auto two = test::run_shell("MASTER_PORT=" + std::to_string(43000 + ::getpid() % 1000) + " bash " +
+                                   HOLD_SOURCE_DIR + "/scripts/launch_local.sh 2 " + test::tool_path(base) +
+                                   " --per-point " + dir.file("two.npz"));
+  INFO(two.out);
+  REQUIRE(two.code == 0);
+  CHECK(at::equal(read_npz(dir.file("two.npz")).at("nll"), bpd));
+  // Resume: a finished batch found in the parts folder is not evaluated again
+  // (here a marked stand-in for batch 0), the rest is, and the folder goes.
+  std::filesystem::create_directories(dir.file("c.npz.parts"));
+  write_npz(dir.file("c.npz.parts/part_0.npz"), {{"nll", at::full({4}, 123.0, at::kDouble)},
+                                                 {"log_likelihood", at::full({4}, -1.0, at::kDouble)},
+                                                 {"nfe", at::full({4}, 7, at::kLong)}});
+  REQUIRE(test::run_tool(base + " --per-point " + dir.file("c.npz")).code == 0);
+  const at::Tensor resumed = read_npz(dir.file("c.npz")).at("nll");
+  CHECK(at::equal(resumed.slice(0, 0, 4), at::full({4}, 123.0, at::kDouble)));
+  CHECK(at::equal(resumed.slice(0, 4, 6), bpd.slice(0, 4, 6)));
+  CHECK_FALSE(std::filesystem::exists(dir.file("c.npz.parts")));
+
   // A config that does not describe the checkpoint's network: the key is named.
   const auto other = test::run_tool(base + " --set sde.beta=7");
   CHECK(other.code == 2);
@@ -113,6 +134,11 @@ TEST_CASE("hold-nll rejects bad input with exit 2 naming the key or path", "[cli
   const auto probe = test::run_tool("hold-nll" + config + " --probe uniform");
   CHECK(probe.code == 2);
   CHECK(probe.out.find("--probe") != std::string::npos);
+
+  const auto no_output = test::run_shell("WORLD_SIZE=2 RANK=0 MASTER_ADDR=127.0.0.1 " + test::tool_path("hold-nll") +
+                                         config);
+  CHECK(no_output.code == 2);
+  CHECK(no_output.out.find("--per-point") != std::string::npos);
 
   // An image split smaller than --n, and a missing data folder.
   test::write_mnist_folder(dir.file("data"), 5, 8);
