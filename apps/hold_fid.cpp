@@ -23,7 +23,6 @@
 // processes (scripts/launch_local.sh, srun), rank r draws the batches
 // k ≡ r (mod world) and rank 0 merges: the same result in 1/world of the time.
 #include <ATen/ATen.h>
-#include <ATen/CPUGeneratorImpl.h>
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -34,6 +33,7 @@
 
 #include "core/device.h"
 #include "core/error.h"
+#include "core/seeds.h"
 #include "data/data_source.h"
 #include "io/cli.h"
 #include "io/image_grid.h"
@@ -156,6 +156,9 @@ void write_stats(const ImageSource& source, const ExtractorOptions& o, const std
               static_cast<long long>(stats.mu.size(0)));
 }
 
+/// The stream of export batches' seeds (derived_seed(seed, k, 1)).
+constexpr uint64_t kExportStream = 1;
+
 struct ExportOptions {
   std::string ckpt, out, format = "npz";
   int64_t batch = 256;
@@ -187,9 +190,8 @@ void export_samples(const hold::RunConfig& config, const std::string& config_pat
   for (int64_t k = launch.rank; k < batches; k += launch.world_size) {
     if (parts.exists(k)) continue;
     const int64_t count = std::min(o.batch, n - k * o.batch);
-    auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(config.seed) * 0x9E3779B97F4A7C15ULL +
-                                                        static_cast<uint64_t>(k) + 1);
-    const hold::SampleResult r = hold::sample(sde, *model, options, shape, count, gen);
+    const hold::SampleResult r =
+        hold::sample(sde, *model, options, shape, count, hold::derived_generator(config.seed, k, kExportStream, options.device));
     hold::write_npz(parts.path(k), {{"images", hold::to_uint8_nhwc(r.x.cpu())}});  // atomic
     bar.update(std::min(n, parts.count() * o.batch));
   }

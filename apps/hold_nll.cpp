@@ -27,6 +27,7 @@
 
 #include "core/device.h"
 #include "core/error.h"
+#include "core/seeds.h"
 #include "data/data_source.h"
 #include "data/toy_dataset.h"
 #include "io/atomic_file.h"
@@ -68,10 +69,8 @@ EvaluationData evaluation_data(const hold::RunConfig& config) {
   return {hold::make_toy_dataset(config.data)->sample(n > 0 ? n : kDefaultToyPoints, gen), false};
 }
 
-at::Generator batch_generator(int64_t seed, int64_t batch_index) {
-  return at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed) * 0x9E3779B97F4A7C15ULL +
-                                                  static_cast<uint64_t>(batch_index) + 0x4E4C4CULL);
-}
+/// Batch k's generator: its own stream ("NLL"), apart from sampling's.
+at::Generator batch_generator(int64_t seed, int64_t k) { return hold::derived_generator(seed, k, 0x4E4C4CULL); }
 
 /// "bpd=3.1234 " (images) or "npd=0.1234 ": the running mean on the progress bar.
 std::string postfix(bool images, double mean) {

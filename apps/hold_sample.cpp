@@ -11,7 +11,6 @@
 // (scripts/launch_local.sh, srun) rank r draws batches k ≡ r mod world and
 // rank 0 merges them: the same samples as one process.
 #include <ATen/ATen.h>
-#include <ATen/CPUGeneratorImpl.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -19,8 +18,9 @@
 #include <filesystem>
 #include <functional>
 
-#include "core/error.h"
 #include "core/device.h"
+#include "core/error.h"
+#include "core/seeds.h"
 #include "data/data_source.h"
 #include "data/toy_dataset.h"
 #include "io/atomic_file.h"
@@ -79,10 +79,10 @@ struct TrajectoryRecorder {
 
 /// Batch k's generator: batch 0 draws from the run's seed itself (a run of one
 /// batch is the plain seeded run), batch k > 0 from a seed derived from
-/// (seed, k). So any process may draw any batch, in any order, with the same result.
-at::Generator batch_generator(int64_t seed, int64_t k) {
-  const uint64_t base = static_cast<uint64_t>(seed);
-  return at::make_generator<at::CPUGeneratorImpl>(k == 0 ? base : base * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(k));
+/// (seed, k). So any process may draw any batch, in any order, with the same
+/// result. The generator lives on the sampler's device (no host round trips).
+at::Generator batch_generator(int64_t seed, int64_t k, c10::Device device) {
+  return k == 0 ? hold::make_generator(static_cast<uint64_t>(seed), device) : hold::derived_generator(seed, k, 0, device);
 }
 
 /// Draws the batches `ks` of a run of n samples in batches of `batch`, and
@@ -97,7 +97,7 @@ int64_t draw_batches(const hold::LinearSde& sde, hold::ScoreModel& model, const 
   for (size_t i = 0; i < ks.size(); ++i) {
     const int64_t k = ks[i], count = std::min(batch, n - k * batch);
     const hold::SampleResult part =
-        hold::sample(sde, model, options, shape, count, batch_generator(seed, k), [&](const hold::StepInfo& info) {
+        hold::sample(sde, model, options, shape, count, batch_generator(seed, k, options.device), [&](const hold::StepInfo& info) {
           if (k == 0) trajectory(info);
           bar.set_total(info.n_steps * static_cast<int64_t>(ks.size()));
           bar.update(info.step + static_cast<int64_t>(i) * info.n_steps, "nfe=" + std::to_string(info.nfe));
@@ -205,7 +205,7 @@ int main(int argc, char** argv) {
           return 0;
         }
         hold::write_npz(out_dir + "/samples.npz", {{"x", x}});
-        auto ref_gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(config.seed) + 1);
+        auto ref_gen = hold::make_generator(static_cast<uint64_t>(config.seed) + 1);
         const at::Tensor reference = hold::reference_data(config.data, n, ref_gen);
         const std::string title = config.sde.name + " / " + config.sample.method + " / " +
                                   std::to_string(result.nfe) + " NFE";

@@ -11,7 +11,6 @@
 // machine's speed hits both alike.
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
-#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 
@@ -22,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "core/build_info.h"
+#include "core/seeds.h"
 #include "io/cli.h"
 #include "io/config.h"
 #include "models/eps_network.h"
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
   const auto model = hold::make_score_model(config, sde, net);
 
   at::NoGradGuard no_grad;
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
+  auto gen = hold::make_generator(0);
   const auto shape = hold::state_shape({batch, 2}, sde.num_blocks());
   const at::Tensor u = at::randn(shape, gen);
   const at::Tensor t = at::full({batch}, 0.5, at::kFloat);

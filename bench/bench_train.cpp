@@ -12,7 +12,6 @@
 // The network's GEMMs dominate: an environment that pins OPENBLAS_CORETYPE to
 // Haswell runs AVX2 kernels on an AVX-512 CPU, ~1.8x slower than OpenBLAS's own choice.
 #include <ATen/ATen.h>
-#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -25,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "core/build_info.h"
+#include "core/seeds.h"
 #include "io/cli.h"
 #include "io/config.h"
 #include "data/data_source.h"
@@ -55,6 +56,7 @@ double ms_since(Clock::time_point t0) {
 int main(int argc, char** argv) {
   int threads = 2;
   int64_t steps = 500, warmup = 50, block = 50;
+  bool print_build = false;
   bool tune_malloc = true;
   std::string config_path;
   std::vector<std::string> overrides;
@@ -68,6 +70,7 @@ int main(int argc, char** argv) {
     else if (flag == "--warmup") warmup = std::atoll(value), ++i;
     else if (flag == "--block") block = std::max<int64_t>(1, std::atoll(value)), ++i;
     else if (flag == "--default-malloc") tune_malloc = false;
+    else if (flag == "--build-info") print_build = true;
   }
   if (tune_malloc) {
     hold::tune_cpu_runtime();  // as every hold-* tool does
@@ -114,7 +117,7 @@ int main(int argc, char** argv) {
   // The objective's per-sample kernel work alone (Φ, L_t for N times).
   const hold::LinearSde sde = hold::make_sde(config.sde);
   const hold::Objective objective(sde, config.objective);
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(1);
+  auto gen = hold::make_generator(1);
   std::vector<int64_t> shape = hold::data_shape(config.data);
   shape.insert(shape.begin(), config.train.batch_size);
   const auto x0 = at::randn(shape);
@@ -126,6 +129,7 @@ int main(int argc, char** argv) {
     perturb_ms = std::min(perturb_ms, ms_since(t0) / block);
   }
 
+  if (config_path.empty() || print_build) std::printf("%s\n", hold::version_report().c_str());
   std::printf("bench-train: %s, batch %lld, %d thread(s), %lld steps\n", sde.name().c_str(),
               static_cast<long long>(config.train.batch_size), threads, static_cast<long long>(steps));
   std::printf("  iteration          %7.3f ms median, %.3f ms best of %zu blocks (%.0f it/s best)\n", per_step,

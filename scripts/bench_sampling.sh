@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/find_tool.sh
 source "$(dirname "$0")/find_tool.sh"
 bin=$(find_tool bench-sampling)
-echo "BLAS: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)"
+"$(find_tool hold-inspect)" --version | grep -E '^(LibTorch|BLAS|OpenMP)'
 for sde in hold cld vp; do
   "$bin" --sde "$sde" "$@"
 done

@@ -15,6 +15,7 @@ bin=$(find_tool bench-train)
 threads=2
 [[ ${1:-} == --threads ]] && threads=$2
 
+"$(find_tool hold-train)" --version | grep -E '^(LibTorch|BLAS|OpenMP)'
 echo "== fmnist_hold (batch 64)"
 "$bin" --threads "$threads" --config configs/fmnist_hold.yaml --warmup 5 --block 10 --steps 40 \
   --set train.sample_every=0

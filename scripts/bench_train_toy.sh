@@ -4,15 +4,14 @@
 #   scripts/bench_train_toy.sh [extra bench-train flags, e.g. --steps 2000]
 # Needs the bench-train target (bench/), built into $BUILD_DIR (default build).
 #
-# The network's GEMMs dominate. OPENBLAS_CORETYPE pins OpenBLAS's kernels: an
-# environment that sets it to Haswell runs AVX2 GEMMs on an AVX-512 CPU, about
-# 1.8x slower than what OpenBLAS picks itself (run with `env -u OPENBLAS_CORETYPE`).
+# The network's GEMMs dominate; the wheel's LibTorch runs them with the BLAS
+# that --version names (MKL), whatever OPENBLAS_CORETYPE says.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/find_tool.sh
 source "$(dirname "$0")/find_tool.sh"
 bin=$(find_tool bench-train)
-echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<auto>}"
+"$(find_tool hold-train)" --version | grep -E '^(LibTorch|BLAS|OpenMP)'
 for threads in 1 2; do
   "$bin" --threads "$threads" "$@"
 done

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/device.h"
 #include "core/error.h"
 #include "data/image_loader.h"
 #include "data/image_readers.h"
@@ -102,6 +103,7 @@ std::unique_ptr<TrainingData> make_training_data(const RunConfig& config, int64_
   options.rank = rank;
   options.world_size = world_size;
   options.prefetch = static_cast<int>(d.prefetch);
+  options.pin_memory = resolve_device(config.device).is_cuda();
   return std::make_unique<ImageTrainingData>(read_split(d), options);
 }
 

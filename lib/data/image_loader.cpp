@@ -191,7 +191,8 @@ struct ImageLoader::Batcher {
     // One pass of plain loops (gather, flip, scale, pad) instead of ATen ops:
     // no intra-op threads, so the prefetch thread never competes for cores.
     const int64_t p = options.pad, out_h = h + 2 * p, out_w = w + 2 * p;
-    at::Tensor out = at::empty({local, c, out_h, out_w}, at::kFloat);
+    // Pinned (page-locked) for a GPU run: its copy to the device is then asynchronous.
+    at::Tensor out = at::empty({local, c, out_h, out_w}, at::TensorOptions(at::kFloat).pinned_memory(options.pin_memory));
     float* dst = out.data_ptr<float>();
     const uint8_t* src_base = images.data_ptr<uint8_t>();
     for (int64_t k = 0; k < local; ++k) {

@@ -38,6 +38,8 @@ struct ImageLoaderOptions {
   int64_t rank = 0, world_size = 1;
   /// Batches prepared ahead by a background thread; 0: prepared inside next().
   int prefetch = 2;
+  /// Batches in pinned host memory (for runs on CUDA; needs a CUDA device).
+  bool pin_memory = false;
 };
 
 namespace detail {

@@ -11,6 +11,7 @@
 #include <exception>
 #include <thread>
 
+#include "core/build_info.h"
 #include "core/error.h"
 
 namespace hold {
@@ -79,6 +80,7 @@ int run_app(int argc, char** argv, const std::string& name, const std::string& d
   CommonFlags flags;
   CLI::App app(description, name);
   try {
+    app.set_version_flag("--version", [] { return version_report(); }, "print hold's version and build (LibTorch, CUDA, cuDNN, NCCL, BLAS, OpenMP, GPUs) and exit");
     app.add_option("--config", flags.config_path, "run config (YAML); see docs/configuration.md");
     flags.add_config_flag(app, "--seed", "seed", "random seed");
     flags.add_config_flag(app, "--device", "device", "cpu, cuda or cuda:<index>");

@@ -280,6 +280,7 @@ const std::vector<Key>& keys() {
       HOLD_FIELD("model.progressive_combine", model.progressive_combine),
       HOLD_FIELD("model.init_scale", model.init_scale),
       HOLD_FIELD("model.dense", model.dense),
+      HOLD_FIELD("model.channels_last", model.channels_last),
 
       HOLD_FIELD("objective.name", objective.name),
       HOLD_FIELD("objective.blocks", objective.blocks),
@@ -542,6 +543,7 @@ void validate_ncsnpp(RunConfig& c) {
                c.where("model.progressive_input"));
   check_choice(m.progressive_combine, {"sum", "cat"}, "progressive_combine", c.where("model.progressive_combine"));
   check_choice(m.dense, {"matmul", "conv"}, "dense implementation", c.where("model.dense"));
+  check_choice(m.channels_last, {"auto", "true", "false"}, "channels_last", c.where("model.channels_last"));
   require(m.channels >= 4, c, "model.channels", "channels must be >= 4, got " + std::to_string(m.channels));
   require(m.num_res_blocks >= 1, c, "model.num_res_blocks",
           "num_res_blocks must be >= 1, got " + std::to_string(m.num_res_blocks));
@@ -844,6 +846,10 @@ std::string to_yaml(const RunConfig& config) {
   if (!section.empty()) out << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
+}
+
+bool use_channels_last(const ModelConfig& model, const c10::Device& device) {
+  return model.channels_last == "true" || (model.channels_last == "auto" && device.is_cuda());
 }
 
 }  // namespace hold

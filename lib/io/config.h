@@ -4,6 +4,8 @@
 // unknown key is an error that suggests the nearest valid one:
 //   error: unknown key 'sde.bta', did you mean 'sde.beta'? (configs/x.yaml:4 sde.bta)
 // Config → options translation lives here, once (style.md §5.4).
+#include <c10/core/Device.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -80,7 +82,13 @@ struct ModelConfig {
   double init_scale = 0.0;
   /// How per-pixel dense layers (NIN, attention) run: matmul | conv (1×1).
   std::string dense = "conv";
+  /// auto | true | false: image networks in channels_last (NHWC) memory
+  /// layout; auto = on CUDA devices only (faster convolutions there).
+  std::string channels_last = "auto";
 };
+
+/// Whether `model` runs in channels_last on `device` (model.channels_last).
+bool use_channels_last(const ModelConfig& model, const c10::Device& device);
 
 struct TrainConfig {
   int64_t steps = 20000;

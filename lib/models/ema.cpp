@@ -23,7 +23,7 @@ at::Tensor flat_buffer(const std::vector<at::Tensor>& params) {
   const auto& first = params[0];
   int64_t offset = first.storage_offset();
   for (const auto& p : params) {
-    if (!p.is_contiguous() || p.storage_offset() != offset || p.scalar_type() != first.scalar_type() ||
+    if (!p.is_non_overlapping_and_dense() || p.storage_offset() != offset || p.scalar_type() != first.scalar_type() ||
         !p.storage().is_alias_of(first.storage())) {
       return {};
     }
@@ -51,14 +51,25 @@ Ema::Ema(const torch::nn::Module& model, double decay) : decay_(decay) {
   shadow_flat_ = at::empty({total}, params_[0].options());
   int64_t offset = 0;
   for (const auto& p : params_) {
-    shadow_.push_back(shadow_flat_.narrow(0, offset, p.numel()).view(p.sizes()));
+    shadow_.push_back(shadow_flat_.narrow(0, offset, p.numel()).as_strided(p.sizes(), p.strides()));
     shadow_.back().copy_(p);
     offset += p.numel();
   }
 }
 
-void Ema::update() {
+void Ema::update(const at::Tensor& skip) {
   at::NoGradGuard no_grad;
+  if (skip.defined()) {
+    // shadow ← shadow + w (θ − shadow) with w = (1 − decay)(1 − skip): a
+    // skipped step leaves the average as it was, decided on the device.
+    const at::Tensor w = (1.0 - skip) * (1.0 - decay_);
+    if (params_flat_.defined()) {
+      shadow_flat_.lerp_(params_flat_, w);
+    } else {
+      for (size_t i = 0; i < shadow_.size(); ++i) shadow_[i].lerp_(params_[i], w);
+    }
+    return;
+  }
   if (params_flat_.defined()) {
     shadow_flat_.mul_(decay_).add_(params_flat_, /*alpha=*/1.0 - decay_);
     return;

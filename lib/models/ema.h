@@ -21,7 +21,9 @@ class Ema {
   Ema(const torch::nn::Module& model, double decay);
 
   /// shadow ← decay · shadow + (1 − decay) · θ for the tracked parameters.
-  void update();
+  /// With `skip` (a 0-dim float on the device; 1 = the step was skipped),
+  /// the average stays as it was where skip is 1, without a host read.
+  void update(const at::Tensor& skip = {});
   /// Writes the shadow into the parameters of `model` (same architecture:
   /// parameters matched by name).
   void copy_to(torch::nn::Module& model) const;

@@ -11,6 +11,11 @@ class EpsNetwork : public torch::nn::Module {
   /// u: [N, K·C, ...] float32; t: [N] float32 forward times in [0, T].
   /// Returns ε̂ for the last block: [N, C, ...].
   virtual at::Tensor forward(const at::Tensor& u, const at::Tensor& t) = 0;
+
+  /// Image networks on CUDA run faster in channels_last (NHWC) layout:
+  /// converts the 4-D weights and makes forward take its input that way.
+  /// A no-op for networks without convolutions. Call before FlatParameters.
+  virtual void use_channels_last() {}
 };
 
 }  // namespace hold

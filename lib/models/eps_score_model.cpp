@@ -48,7 +48,9 @@ const EpsScoreModel::Coefficients& EpsScoreModel::coefficients_at(double t) {
 }
 
 at::Tensor EpsScoreModel::network_eps(const at::Tensor& u, const at::Tensor& t) {
-  return net_->forward(u.to(probe_.device(), probe_.scalar_type()), t.to(probe_.device(), probe_.scalar_type()))
+  // Host-to-device copies are non-blocking: the host never waits for the queue.
+  return net_->forward(u.to(probe_.device(), probe_.scalar_type(), /*non_blocking=*/true),
+                       t.to(probe_.scalar_type()).to(probe_.device(), /*non_blocking=*/true))
       .to(u.device(), u.scalar_type());
 }
 
@@ -80,8 +82,8 @@ EpsScoreModel::BatchCoefficients EpsScoreModel::batch_coefficients(const at::Ten
   });
   std::vector<int64_t> shape(u.dim(), 1);
   shape[0] = n;
-  c.ell = ell.to(u.device(), u.scalar_type()).view(shape);
-  if (mixed_score_) c.rows = rows.to(u.device(), u.scalar_type());
+  c.ell = ell.to(u.scalar_type()).to(u.device(), /*non_blocking=*/true).view(shape);
+  if (mixed_score_) c.rows = rows.to(u.scalar_type()).to(u.device(), /*non_blocking=*/true);
   return c;
 }
 

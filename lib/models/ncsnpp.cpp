@@ -157,8 +157,17 @@ void NcsnppImpl::build(at::Generator& gen) {
   }
 }
 
-at::Tensor NcsnppImpl::forward(const at::Tensor& u, const at::Tensor& t) {
+void NcsnppImpl::use_channels_last() {
+  at::NoGradGuard no_grad;
+  for (auto& p : parameters(/*recurse=*/true)) {
+    if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
+  }
+  input_format_ = at::MemoryFormat::ChannelsLast;
+}
+
+at::Tensor NcsnppImpl::forward(const at::Tensor& u_in, const at::Tensor& t) {
   const auto& o = options;
+  const at::Tensor u = u_in.contiguous(input_format_);
   const double inv_sqrt2 = 1.0 / std::sqrt(2.0);
   const int64_t num_levels = static_cast<int64_t>(levels_.size());
   // Every residual block adds Dense(SiLU(temb)): SiLU once here.

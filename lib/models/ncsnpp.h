@@ -75,10 +75,12 @@ class NcsnppImpl : public EpsNetwork {
   explicit NcsnppImpl(const NcsnppOptions& options);
   /// u: [N, K·C, H, W]; t: [N] forward times (> 0). Returns ε̂ [N, C, H, W].
   at::Tensor forward(const at::Tensor& u, const at::Tensor& t) override;
+  void use_channels_last() override;
 
   NcsnppOptions options;
 
  private:
+  at::MemoryFormat input_format_ = at::MemoryFormat::Contiguous;
   /// The modules of one resolution, in the order the forward pass uses them.
   struct Level {
     std::vector<ResBlock> down_blocks;

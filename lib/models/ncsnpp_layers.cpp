@@ -173,10 +173,14 @@ at::Tensor AttnBlockImpl::forward(const at::Tensor& x) {
   const auto b_qkv = at::cat({q_->bias, k_->bias, v_->bias}, 0);
   const auto qkv = dense_per_pixel(h, w_qkv, b_qkv, impl_).view({n, 3, c, hw});
   const auto q = qkv.select(1, 0), k = qkv.select(1, 1), v = qkv.select(1, 2);
-  // weights[n, i, j] = softmax_j(q_i · k_j / √C); out[n, :, i] = Σ_j weights[n, i, j] v[n, :, j]
-  const auto weights = at::softmax(at::bmm(q.transpose(1, 2), k) * (1.0 / std::sqrt(static_cast<double>(c))), -1);
-  const auto attended = at::bmm(v, weights.transpose(1, 2)).view_as(x);
+  const auto attended = dot_product_attention(q, k, v).reshape(x.sizes());
   return residual(x, out_->forward(attended), skip_rescale_);
+}
+
+at::Tensor dot_product_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
+  // One head: [N, C, L] → [N, 1, L, C], SDPA's layout. Its default scale is 1/√C.
+  auto heads = [](const at::Tensor& t) { return t.transpose(1, 2).unsqueeze(1); };
+  return at::scaled_dot_product_attention(heads(q), heads(k), heads(v)).squeeze(1).transpose(1, 2);
 }
 
 // ---------------------------------------------------------------- resampling layers

@@ -91,6 +91,11 @@ class NinImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Nin);
 
+/// Single-head attention over positions, out[n, :, i] = Σ_j softmax_j(q_i · k_j / √C) v[n, :, j],
+/// for q, k, v of shape [N, C, L], through at::scaled_dot_product_attention
+/// (flash / memory-efficient kernels on CUDA, a fused one on the CPU).
+at::Tensor dot_product_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v);
+
 /// DDPM's channel self-attention over all pixels, with a residual connection
 /// (divided by √2 when skip_rescale).
 class AttnBlockImpl : public torch::nn::Module {

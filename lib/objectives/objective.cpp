@@ -99,12 +99,13 @@ Objective::Objective(const LinearSde& sde, ObjectiveConfig config)
   sigma0_ = sde_.initial_cov(given_);
 }
 
-PerturbedBatch Objective::perturb(const at::Tensor& x0, at::Generator gen) const {
+PerturbedBatch Objective::perturb(const at::Tensor& x0, at::Generator time_gen, at::Generator noise_gen) const {
   const int64_t n = x0.size(0);
   const double t_eps = config_.t_eps;
-  auto t = at::rand({n}, gen, at::TensorOptions().dtype(at::kDouble));
+  // Pinned when the batch lives on a GPU, so its copies there are asynchronous.
+  auto t = at::empty({n}, at::TensorOptions().dtype(at::kDouble).pinned_memory(x0.is_cuda())).uniform_(0.0, 1.0, time_gen);
   t.mul_(sde_.t_max() - t_eps).add_(t_eps);
-  return perturb_at(x0, t, gen);
+  return perturb_at(x0, t, noise_gen);
 }
 
 PerturbedBatch Objective::perturb_at(const at::Tensor& x0, const at::Tensor& t,
@@ -117,7 +118,7 @@ PerturbedBatch Objective::perturb_at(const at::Tensor& x0, const at::Tensor& t,
 
   // Per-sample coefficients, computed on the host in float64 into one buffer
   // each (no per-sample tensors): Φ(t_i), L_t(t_i), ℓ_t, the loss weight.
-  auto host = at::TensorOptions().dtype(at::kDouble);
+  auto host = at::TensorOptions().dtype(at::kDouble).pinned_memory(x0.is_cuda());
   auto phi = at::empty({n, k, k}, host);
   auto factor = at::empty({n, k, k}, host);
   auto ell = at::empty({n}, host);
@@ -162,12 +163,13 @@ PerturbedBatch Objective::perturb_at(const at::Tensor& x0, const at::Tensor& t,
 
   const auto device = x0.device();
   PerturbedBatch batch;
-  batch.u_t = apply_blockwise_batched(phi.to(device), m0) +
-              apply_blockwise_batched(factor.to(device), z);
-  batch.t = t.to(device, at::kDouble);
+  // Host buffers are pinned on CUDA: these copies do not wait for the device.
+  auto to_device = [&](const at::Tensor& host_tensor) { return host_tensor.to(device, /*non_blocking=*/true); };
+  batch.u_t = apply_blockwise_batched(to_device(phi), m0) + apply_blockwise_batched(to_device(factor), z);
+  batch.t = t_host;  // stays on the host: score models read t there (float64 kernels)
   batch.target = last_block(z, k);
-  batch.weight = weight.to(device, at::kFloat);
-  batch.ell = ell.to(device);
+  batch.weight = to_device(weight).to(at::kFloat);
+  batch.ell = to_device(ell);
   return batch;
 }
 

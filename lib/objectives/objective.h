@@ -31,7 +31,7 @@ struct ObjectiveConfig {
 /// One perturbed batch.
 struct PerturbedBatch {
   at::Tensor u_t;     ///< [N, K·C, ...] in x0's dtype
-  at::Tensor t;       ///< [N] float64
+  at::Tensor t;       ///< [N] float64 on the host (pinned for a CUDA batch): score models read it there
   at::Tensor target;  ///< z_K, [N, C, ...]: what ε_θ predicts
   at::Tensor weight;  ///< [N] float32 loss weights (1 for `noise`)
   at::Tensor ell;     ///< [N] float64 ℓ_t
@@ -46,9 +46,14 @@ class Objective {
   /// Draws t, the given aux blocks and z; builds u_t = μ_t + L_t z (math.md §3).
   /// Draw order from gen: t, then the given aux blocks in block order (all of
   /// them for dsm, S ∖ {x} for bcsm; none for the default S = {x}), then z.
-  /// x0: [N, C, ...] on the generator's device (the trainer keeps it on the CPU).
-  PerturbedBatch perturb(const at::Tensor& x0, at::Generator gen) const;
-  /// The same at given times t ([N] float64).
+  /// x0: [N, C, ...] on the generator's device; the batch comes back there.
+  PerturbedBatch perturb(const at::Tensor& x0, at::Generator gen) const { return perturb(x0, gen, gen); }
+  /// The same with t drawn by a CPU generator (the per-sample kernels are
+  /// float64 host arithmetic, math.md §2: t must be on the host anyway) and
+  /// the aux blocks and z by `noise_gen` on x0's device, so that a GPU step
+  /// draws on the GPU and never waits for a device-to-host copy.
+  PerturbedBatch perturb(const at::Tensor& x0, at::Generator time_gen, at::Generator noise_gen) const;
+  /// The same at given times t ([N] float64, on the CPU or x0's device).
   PerturbedBatch perturb_at(const at::Tensor& x0, const at::Tensor& t, at::Generator gen) const;
   /// Mean over the batch of weight · ‖eps_pred − target‖² (summed over data dims).
   at::Tensor loss(const at::Tensor& eps_pred, const PerturbedBatch& batch) const;

@@ -11,11 +11,11 @@ namespace hold::detail {
 
 NoiseSource generator_noise(at::Generator gen) {
   return [gen](const at::Tensor& z) {
-    if (z.is_cpu()) {
-      z.normal_(0.0, 1.0, gen);
+    if (z.device().type() == gen.device().type()) {
+      z.normal_(0.0, 1.0, gen);  // on the state's device: no copy, no host round trip
     } else {
-      // The run's generator is a CPU one: draw there, so a GPU run draws the same numbers.
-      z.copy_(at::empty(z.sizes(), z.options().device(at::kCPU)).normal_(0.0, 1.0, gen));
+      // A generator of another device (a CPU one for a GPU state): draw there.
+      z.copy_(at::empty(z.sizes(), z.options().device(gen.device())).normal_(0.0, 1.0, gen));
     }
   };
 }
@@ -27,7 +27,9 @@ std::vector<int64_t> SamplerContext::block_shape() const {
 }
 
 at::Tensor SamplerContext::times(double t) const {
-  return at::full({batch()}, t, state_options.dtype(at::kDouble));
+  // On the host: score models compute their coefficients from t there, and
+  // move what the network needs to the device without a round trip.
+  return at::full({batch()}, t, at::TensorOptions().dtype(at::kDouble));
 }
 
 BlockMap SamplerContext::block_map(const Mat& m) const { return BlockMap(m, block_numel, state_options); }

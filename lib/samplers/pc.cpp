@@ -33,8 +33,8 @@ PcStep prepare_step(const SamplerContext& ctx, double t, double t_next) {
   return step;
 }
 
-/// Mean over the batch of the per-sample L2 norms.
-double mean_norm(const at::Tensor& x) { return at::norm(x.reshape({x.size(0), -1}), 2, 1).mean().item<double>(); }
+/// Mean over the batch of the per-sample L2 norms (0-dim, on x's device).
+at::Tensor mean_norm(const at::Tensor& x) { return at::norm(x.reshape({x.size(0), -1}), 2, 1).mean(); }
 
 }  // namespace
 
@@ -49,10 +49,12 @@ FixedGridMethod pc_method() {
       // Corrector: one Langevin step at t_i.
       auto s = ctx.model.score(u, c.times);
       ctx.noise(z);
-      const double s_norm = mean_norm(s);
-      const double ratio = s_norm > 0 ? snr * mean_norm(z) / s_norm : 0.0;
-      const double eps = 2.0 * c.alpha * ratio * ratio;
-      auto x = u.add(s, eps).add_(z, std::sqrt(2.0 * eps));
+      // score_sde's step size ε = 2α (snr ‖z‖ / ‖s‖)², kept on the device
+      // (0 where the score vanishes) so that no step waits for a host read.
+      const at::Tensor s_norm = mean_norm(s);
+      const at::Tensor ratio = at::where(s_norm > 0, snr * mean_norm(z) / s_norm, at::zeros_like(s_norm));
+      const at::Tensor eps = 2.0 * c.alpha * ratio * ratio;
+      auto x = u.add(s * eps).add_(z * (2.0 * eps).sqrt());
       // Predictor: reverse diffusion at t_i.
       s = ctx.model.score(x, c.times);
       ctx.noise(z);

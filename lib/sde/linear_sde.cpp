@@ -134,7 +134,7 @@ double LinearSde::ell(double t, const Mat& sigma0) const {
 
 at::Tensor LinearSde::prior_sample(at::IntArrayRef state_shape, at::Generator gen,
                                    at::ScalarType dtype) const {
-  auto z = at::normal(0.0, 1.0, state_shape, gen, at::TensorOptions().dtype(dtype));
+  auto z = at::normal(0.0, 1.0, state_shape, gen, at::TensorOptions().dtype(dtype).device(gen.device()));
   return apply_blockwise(prior_chol_, z);
 }
 

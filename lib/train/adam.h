@@ -3,7 +3,9 @@
 // the arithmetic of torch::optim::Adam without weight decay or amsgrad,
 //   m ← β₁ m + (1 − β₁) g,   v ← β₂ v + (1 − β₂) g²,
 //   θ ← θ − lr/(1 − β₁ᵗ) · m / (sqrt(v)/sqrt(1 − β₂ᵗ) + eps),
-// in six tensor ops per step whatever the number of parameters.
+// as one fused kernel over the whole buffer (ATen's _fused_adam_, the kernel
+// behind torch.optim.Adam(fused=True), on the CPU and on CUDA). The step
+// count lives on the device too, so a step never reads anything back.
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -22,10 +24,12 @@ class Adam {
   /// params, grads: [P] buffers (FlatParameters::values/grads), updated in place.
   Adam(at::Tensor params, at::Tensor grads, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8);
 
-  /// One step at learning rate lr.
-  void step(double lr);
-  /// Steps taken (t of the bias corrections).
-  int64_t steps() const { return steps_; }
+  /// One step at learning rate lr. With `skip` (a 0-dim float on the
+  /// device, GradScaler's found_inf): where it is 1 nothing changes, neither
+  /// the weights nor the moments nor the step count.
+  void step(double lr, const at::Tensor& skip = {});
+  /// Steps taken (t of the bias corrections); reads the device.
+  int64_t steps() const;
   /// The first and second moment estimates (flat, like the parameters).
   const at::Tensor& exp_avg() const { return exp_avg_; }
   const at::Tensor& exp_avg_sq() const { return exp_avg_sq_; }
@@ -38,8 +42,8 @@ class Adam {
  private:
   at::Tensor params_, grads_;
   at::Tensor exp_avg_, exp_avg_sq_;
+  at::Tensor steps_;  // float32 scalar on the parameters' device, as _fused_adam_ wants
   double beta1_, beta2_, eps_;
-  int64_t steps_ = 0;
 };
 
 }  // namespace hold

@@ -114,6 +114,8 @@ TensorMap training_tensors(Archive& archive, const std::string& path) {
   TensorMap out;
   for (const char* key : {"exp_avg", "exp_avg_sq"}) optimizer.read(key, out[std::string("optimizer.") + key], true);
   if (!archive.try_read("generator", out["generator"], /*is_buffer=*/true)) bad_checkpoint(path, "no generator state");
+  at::Tensor noise;
+  if (archive.try_read("noise_generator", noise, /*is_buffer=*/true)) out["noise_generator"] = noise;
   return out;
 }
 
@@ -164,9 +166,10 @@ std::string serialize_checkpoint(const TrainingState& state) {
   }
   for (const auto& item : state.model.named_buffers(/*recurse=*/true)) model_tensors[item.key()] = item.value();
   for (size_t i = 0; i < state.ema.names().size(); ++i) ema_tensors[state.ema.names()[i]] = state.ema.shadow()[i].clone();
-  const TensorMap training{{"optimizer.exp_avg", state.optimizer.exp_avg()},
-                           {"optimizer.exp_avg_sq", state.optimizer.exp_avg_sq()},
-                           {"generator", state.generator.get_state()}};
+  TensorMap training{{"optimizer.exp_avg", state.optimizer.exp_avg()},
+                     {"optimizer.exp_avg_sq", state.optimizer.exp_avg_sq()},
+                     {"generator", state.generator.get_state()}};
+  if (state.noise_generator) training["noise_generator"] = state.noise_generator->get_state();
   archive.write("checksum", c10::IValue(content_checksum(to_yaml(state.config), state.step, model_tensors, ema_tensors,
                                                          training)));
 
@@ -186,6 +189,7 @@ std::string serialize_checkpoint(const TrainingState& state) {
   archive.write("optimizer", optimizer);
 
   archive.write("generator", state.generator.get_state(), /*is_buffer=*/true);
+  if (state.noise_generator) archive.write("noise_generator", training["noise_generator"], /*is_buffer=*/true);
 
   std::string bytes;
   archive.save_to([&bytes](const void* data, size_t n) {
@@ -231,7 +235,7 @@ void load_weights(torch::nn::Module& model, const LoadedCheckpoint& checkpoint, 
 }
 
 int64_t restore_training_state(const std::string& path, torch::nn::Module& model, Ema& ema,
-                               Adam& optimizer, at::Generator& generator) {
+                               Adam& optimizer, at::Generator& generator, at::Generator* noise_generator) {
   Archive archive;
   open_archive(path, archive);
   try {
@@ -256,6 +260,12 @@ int64_t restore_training_state(const std::string& path, torch::nn::Module& model
     at::Tensor state;
     if (!archive.try_read("generator", state)) bad_checkpoint(path, "no generator state");
     generator.set_state(state);
+    if (noise_generator) {
+      // A checkpoint of a CPU run resumed on a GPU has none: the noise stream
+      // then starts from its seed, as a fresh GPU run's does.
+      at::Tensor noise_state;
+      if (archive.try_read("noise_generator", noise_state)) noise_generator->set_state(noise_state);
+    }
     return step;
   } catch (const UsageError&) {
     throw;

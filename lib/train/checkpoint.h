@@ -34,6 +34,8 @@ struct TrainingState {
   const Ema& ema;
   const Adam& optimizer;
   const at::Generator& generator;
+  /// The device's noise generator where it is not `generator` (GPU runs).
+  const at::Generator* noise_generator = nullptr;
 };
 
 /// The archive bytes of a checkpoint (what save_checkpoint writes).
@@ -66,6 +68,6 @@ void load_weights(torch::nn::Module& model, const LoadedCheckpoint& checkpoint,
 /// Restores model, EMA, optimiser and generator from the checkpoint at `path`
 /// (resume); returns its step. Errors as load_checkpoint.
 int64_t restore_training_state(const std::string& path, torch::nn::Module& model, Ema& ema,
-                               Adam& optimizer, at::Generator& generator);
+                               Adam& optimizer, at::Generator& generator, at::Generator* noise_generator = nullptr);
 
 }  // namespace hold

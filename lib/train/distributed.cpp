@@ -1,7 +1,8 @@
 #include "train/distributed.h"
 
-// The Gloo process group is compiled into Debian's and the official LibTorch;
-// its header is guarded by these macros.
+// The Gloo process group is compiled into every official LibTorch; its
+// header is guarded by this macro. (Since LibTorch 2.0 the backends derive
+// from c10d::Backend; a c10d::ProcessGroup is the Python-side dispatcher.)
 #ifndef USE_C10D_GLOO
 #define USE_C10D_GLOO
 #endif
@@ -126,7 +127,8 @@ LaunchEnv read_launch_env() {
 
 struct Communicator::Impl {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroup> group;
+  c10::intrusive_ptr<c10d::Backend> group;
+  bool nccl = false;
   int64_t rank = 0;
   double timeout_s = 0;
   c10::Device device = c10::kCPU;  // where collectives of scalars run (NCCL: the GPU)
@@ -139,6 +141,16 @@ struct Communicator::Impl {
       fail(e.what_without_backtrace());
     } catch (const std::exception& e) {
       fail(e.what());
+    }
+  }
+  ~Impl() {
+    // An NCCL communicator must be shut down before it is destroyed (its
+    // watchdog thread otherwise reports a leak, and a peer may hang).
+    if (!nccl || !group) return;
+    try {
+      group->shutdown();
+    } catch (const std::exception&) {
+      // Exiting anyway: nothing more to release.
     }
   }
   [[noreturn]] void fail(const std::string& why) const {
@@ -179,6 +191,7 @@ Communicator::Communicator(const LaunchEnv& env, const DistributedOptions& optio
       nccl_options->timeout = timeout;
       impl_->group = c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, static_cast<int>(env.rank),
                                                                  static_cast<int>(env.world_size), nccl_options);
+      impl_->nccl = true;
 #else
       throw UsageError("this LibTorch was built without NCCL; use distributed.backend: gloo (distributed.backend)");
 #endif

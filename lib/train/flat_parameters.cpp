@@ -16,18 +16,22 @@ FlatParameters::FlatParameters(torch::nn::Module& module) {
   int64_t offset = 0;
   for (auto p : params) {
     const int64_t n = p.numel();
-    auto value = values_.narrow(0, offset, n).view(p.sizes());
+    // The parameter's own strides (channels_last weights keep their layout):
+    // any dense, non-overlapping layout fills exactly n consecutive elements.
+    TORCH_CHECK(p.is_non_overlapping_and_dense(), "FlatParameters: a parameter that is not dense");
+    auto value = values_.narrow(0, offset, n).as_strided(p.sizes(), p.strides());
     value.copy_(p);
     p.set_data(value);
-    p.mutable_grad() = grads_.narrow(0, offset, n).view(p.sizes());
+    p.mutable_grad() = grads_.narrow(0, offset, n).as_strided(p.sizes(), p.strides());
     offset += n;
   }
 }
 
-double FlatParameters::clip_grad_norm(double max_norm) {
-  const double norm = grads_.norm().item<double>();
-  // torch.nn.utils.clip_grad_norm_'s rule: scale by max_norm / (norm + 1e-6).
-  if (max_norm > 0 && norm > max_norm) grads_.mul_(max_norm / (norm + 1e-6));
+at::Tensor FlatParameters::clip_grad_norm(double max_norm) {
+  at::Tensor norm = grads_.norm();
+  // torch.nn.utils.clip_grad_norm_'s rule: scale by max_norm / (norm + 1e-6),
+  // clamped to 1 (so gradients under the limit are multiplied by exactly 1).
+  if (max_norm > 0) grads_.mul_((max_norm / (norm + 1e-6)).clamp_max_(1.0));
   return norm;
 }
 

@@ -27,8 +27,9 @@ class FlatParameters {
   /// grads ← 0, in place.
   void zero_grad() { grads_.zero_(); }
   /// Global L2 norm of the gradients; scales them to max_norm if larger
-  /// (max_norm ≤ 0: no clipping). Returns the norm before clipping.
-  double clip_grad_norm(double max_norm);
+  /// (max_norm ≤ 0: no clipping). Returns the norm before clipping as a
+  /// 0-dim tensor on the device: no host round trip.
+  at::Tensor clip_grad_norm(double max_norm);
 
  private:
   at::Tensor values_;

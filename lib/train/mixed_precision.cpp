@@ -14,21 +14,15 @@ c10::ScalarType precision_dtype(const std::string& precision) {
   throw ConfigError("unknown precision '" + precision + "', expected fp32, bf16 or fp16 (train.precision)");
 }
 
-AutocastScope::AutocastScope(c10::Device device, c10::ScalarType dtype) {
+// The device-typed autocast API (LibTorch >= 2.4; the per-device
+// set_enabled/set_cpu_enabled family it replaces is deprecated).
+AutocastScope::AutocastScope(c10::Device device, c10::ScalarType dtype) : device_type_(device.type()) {
   if (dtype == c10::ScalarType::Undefined) return;
   active_ = true;
-  cuda_ = device.is_cuda();
-  if (cuda_) {
-    was_enabled_ = at::autocast::is_enabled();
-    previous_dtype_ = at::autocast::get_autocast_gpu_dtype();
-    at::autocast::set_autocast_gpu_dtype(dtype);
-    at::autocast::set_enabled(true);
-  } else {
-    was_enabled_ = at::autocast::is_cpu_enabled();
-    previous_dtype_ = at::autocast::get_autocast_cpu_dtype();
-    at::autocast::set_autocast_cpu_dtype(dtype);
-    at::autocast::set_cpu_enabled(true);
-  }
+  was_enabled_ = at::autocast::is_autocast_enabled(device_type_);
+  previous_dtype_ = at::autocast::get_autocast_dtype(device_type_);
+  at::autocast::set_autocast_dtype(device_type_, dtype);
+  at::autocast::set_autocast_enabled(device_type_, true);
   at::autocast::increment_nesting();
 }
 
@@ -36,30 +30,27 @@ AutocastScope::~AutocastScope() {
   if (!active_) return;
   // Casts of the weights are cached inside a scope; drop them when the outermost ends.
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-  if (cuda_) {
-    at::autocast::set_enabled(was_enabled_);
-    at::autocast::set_autocast_gpu_dtype(previous_dtype_);
-  } else {
-    at::autocast::set_cpu_enabled(was_enabled_);
-    at::autocast::set_autocast_cpu_dtype(previous_dtype_);
-  }
+  at::autocast::set_autocast_enabled(device_type_, was_enabled_);
+  at::autocast::set_autocast_dtype(device_type_, previous_dtype_);
 }
 
-LossScaler::LossScaler(bool enabled, double initial_scale, int64_t growth_interval)
-    : enabled_(enabled), scale_(enabled ? initial_scale : 1.0), growth_interval_(growth_interval) {}
+LossScaler::LossScaler(bool enabled, c10::Device device, double initial_scale, int64_t growth_interval)
+    : enabled_(enabled), growth_interval_(growth_interval) {
+  if (!enabled_) return;
+  const auto on = at::TensorOptions().device(device);
+  scale_ = at::full({}, initial_scale, on.dtype(at::kFloat));
+  growth_tracker_ = at::zeros({}, on.dtype(at::kInt));
+  found_inf_ = at::zeros({}, on.dtype(at::kFloat));
+}
 
-bool LossScaler::unscale_and_update(const at::Tensor& grads) {
-  if (!enabled_) return true;
-  grads.mul_(1.0 / scale_);
-  const bool finite = at::isfinite(grads).all().item<bool>();
-  if (!finite) {
-    scale_ *= 0.5;
-    good_steps_ = 0;
-  } else if (++good_steps_ >= growth_interval_) {
-    scale_ *= 2.0;
-    good_steps_ = 0;
-  }
-  return finite;
+at::Tensor LossScaler::scale_loss(const at::Tensor& loss) const { return enabled_ ? loss * scale_ : loss; }
+
+at::Tensor LossScaler::unscale_and_update(const at::Tensor& grads) {
+  if (!enabled_) return {};
+  found_inf_.zero_();
+  at::_amp_foreach_non_finite_check_and_unscale_({grads}, found_inf_, scale_.reciprocal());
+  at::_amp_update_scale_(scale_, growth_tracker_, found_inf_, /*growth=*/2.0, /*backoff=*/0.5, growth_interval_);
+  return found_inf_.clone();
 }
 
 }  // namespace hold

@@ -30,29 +30,36 @@ class AutocastScope {
   AutocastScope& operator=(const AutocastScope&) = delete;
 
  private:
+  c10::DeviceType device_type_;
   bool active_ = false;
-  bool cuda_ = false;
   bool was_enabled_ = false;
   c10::ScalarType previous_dtype_ = c10::ScalarType::Undefined;
 };
 
+/// fp16's dynamic loss scale, kept on the run's device so that no step reads
+/// it back to the host (GradScaler's arithmetic through the same ATen ops:
+/// _amp_foreach_non_finite_check_and_unscale_ and _amp_update_scale_).
 class LossScaler {
  public:
-  /// enabled: fp16; otherwise scale() is 1 and every step is taken.
-  explicit LossScaler(bool enabled, double initial_scale = 65536.0, int64_t growth_interval = 2000);
-  double scale() const { return scale_; }
-  /// Divides the flat gradient buffer by the scale; returns whether every
-  /// gradient is finite (false: skip the step). Adjusts the scale.
-  bool unscale_and_update(const at::Tensor& grads);
-  /// For checkpoints.
-  void set_state(double scale, int64_t good_steps) { scale_ = scale, good_steps_ = good_steps; }
-  int64_t good_steps() const { return good_steps_; }
+  /// enabled: fp16; otherwise the loss is left as it is and no step is refused.
+  LossScaler(bool enabled, c10::Device device, double initial_scale = 65536.0, int64_t growth_interval = 2000);
+  bool enabled() const { return enabled_; }
+  /// loss · scale (the loss itself when disabled).
+  at::Tensor scale_loss(const at::Tensor& loss) const;
+  /// Divides the flat gradient buffer by the scale and updates the scale:
+  /// halved after a step with a non-finite gradient, doubled after
+  /// growth_interval finite steps in a row. Returns the step's overflow flag
+  /// (a 0-dim float, 1 = skip the step) on the device; undefined when disabled.
+  at::Tensor unscale_and_update(const at::Tensor& grads);
+  /// The current scale (0-dim float on the device).
+  const at::Tensor& scale() const { return scale_; }
 
  private:
   bool enabled_;
-  double scale_;
   int64_t growth_interval_;
-  int64_t good_steps_ = 0;
+  at::Tensor scale_;           // float32
+  at::Tensor growth_tracker_;  // int32: finite steps since the last change
+  at::Tensor found_inf_;       // float32
 };
 
 }  // namespace hold

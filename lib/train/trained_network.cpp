@@ -29,6 +29,7 @@ std::map<std::string, std::string> model_identity(const RunConfig& c) {
   k.data.prefetch = 0;
   k.model = c.model;
   k.model.dense = "";  // how 1×1 layers run, not what they compute
+  k.model.channels_last = "";  // a memory layout
   k.objective = c.objective;
   std::map<std::string, std::string> out;
   for (const auto& section : YAML::Load(to_yaml(k))) {
@@ -63,6 +64,7 @@ std::shared_ptr<EpsNetwork> load_trained_network(const RunConfig& config, const 
   auto net = make_network(config, data_shape(config.data));
   load_weights(*net, ckpt, weights);
   net->to(device);
+  if (use_channels_last(config.model, device)) net->use_channels_last();
   net->eval();
   return net;
 }

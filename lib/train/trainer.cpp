@@ -1,8 +1,8 @@
 #include "train/trainer.h"
 
 #include <ATen/ATen.h>
-#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>
+#include <c10/core/impl/VirtualGuardImpl.h>
 
 #include <algorithm>
 #include <csignal>
@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "core/device.h"
+#include "core/seeds.h"
 #include "data/data_source.h"
 #include "io/atomic_file.h"
 #include "io/config.h"
@@ -41,6 +42,21 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+/// derived_seed stream of the device noise generator.
+constexpr uint64_t kNoiseStream = 0x4E4F495345ULL;  // "NOISE"
+/// Steps whose values may wait on the device before the trainer reads them
+/// back (at most; log, checkpoint and sample steps read them sooner).
+constexpr int64_t kMaxPendingSteps = 25;
+/// Columns of State::pending_values.
+enum PendingColumn : int64_t { kLoss = 0, kGradNorm, kSkipped, kOverflow, kColumns };
+
+/// Waits for the device's queued work (profiling only: timings of a GPU
+/// step need it; nothing else in a step does).
+void synchronize(c10::Device device) {
+  if (device.is_cpu()) return;
+  c10::impl::VirtualGuardImpl(device.type()).synchronizeDevice(device.index());
+}
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -94,18 +110,22 @@ struct Trainer::State {
         sde(make_sde(c.sde)),
         objective(sde, c.objective),
         data(make_training_data(c)),
-        gen(at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(c.seed))),
+        gen(make_generator(static_cast<uint64_t>(c.seed))),
         device(resolve_device(c.device)),
+        // On the CPU one generator draws everything (as it always has); on a
+        // GPU the noise comes from a generator there, seeded apart.
+        noise_gen(device.is_cpu() ? gen : make_generator(derived_seed(c.seed, 0, kNoiseStream), device)),
         autocast_dtype(precision_dtype(c.train.precision)),
-        scaler(c.train.precision == "fp16" && device.is_cuda()) {}
+        scaler(c.train.precision == "fp16" && device.is_cuda(), device) {}
 
   RunConfig config;
   TrainOptions options;
   LinearSde sde;
   Objective objective;
   std::unique_ptr<TrainingData> data;
-  at::Generator gen;
+  at::Generator gen;  // host: data batches and t (whose kernels are host float64)
   at::Device device;
+  at::Generator noise_gen;  // the run's device: aux blocks and z (gen itself on the CPU)
   c10::ScalarType autocast_dtype;
   LossScaler scaler;
   std::shared_ptr<EpsNetwork> sample_net;  // EMA weights for the periodic grids (built on first use)
@@ -119,6 +139,12 @@ struct Trainer::State {
   bool profiling = false;
   int64_t nonfinite_in_a_row = 0;
   bool stop_on_some_rank = false;  // several processes: a stop signal arrived on a rank by this step
+  // Steps taken but not yet read back: their loss, gradient norm, skip and
+  // overflow flags stay on the device (one row each) until flush().
+  at::Tensor pending_values;
+  std::vector<TrainProgress> pending;
+
+  bool noise_gen_distinct() const { return !device.is_cpu(); }
 
   int64_t rank() const { return options.comm ? options.comm->rank() : 0; }
   int64_t world() const { return options.comm ? options.comm->world_size() : 1; }
@@ -156,6 +182,7 @@ Trainer::Trainer(const RunConfig& config, TrainOptions options)
   check_global_batch(s.config, s.world());
   s.net = make_network(s.config);
   s.net->to(s.device);
+  if (use_channels_last(s.config.model, s.device)) s.net->use_channels_last();
   if (s.options.comm) {
     // DDP's start: every rank begins from rank 0's weights and buffers.
     std::vector<at::Tensor> state;
@@ -178,7 +205,9 @@ Trainer::Trainer(const RunConfig& config, TrainOptions options)
     // A resumed run must be the same run: refuse a config whose model differs.
     check_same_model(load_checkpoint(s.latest_path()).config, s.config,
                      s.config.source.empty() ? "the config" : s.config.source, s.latest_path());
-    s.step = restore_training_state(s.latest_path(), *s.net, *s.ema, *s.optimizer, s.gen);
+    if (s.noise_gen_distinct()) s.noise_gen.set_current_seed(derived_seed(s.config.seed, 0, kNoiseStream));
+    s.step = restore_training_state(s.latest_path(), *s.net, *s.ema, *s.optimizer, s.gen,
+                                    s.noise_gen_distinct() ? &s.noise_gen : nullptr);
     s.data->seek(s.step);
   }
   if (s.writes()) write_file_atomic(s.options.workdir + "/config.yaml", to_yaml(s.config));
@@ -194,96 +223,124 @@ void Trainer::set_profiling(bool on) { s_->profiling = on; }
 
 TrainProgress Trainer::train_step() {
   State& s = *s_;
+  // run() reads values back before the buffer fills; a direct caller
+  // (benchmarks) that never does has them read, and dropped, here.
+  if (static_cast<int64_t>(s.pending.size()) == kMaxPendingSteps) flush();
   TrainProgress p;
   StepTimings& tm = p.timings;
   auto mark = Clock::now();
-  // Time the part that just ended (only when profiling: no clock reads otherwise).
+  // Time the part that just ended (only when profiling: no clock reads, and
+  // no device synchronisation, otherwise).
   auto lap = [&](double& slot) {
     if (!s.profiling) return;
+    synchronize(s.device);
     const auto now = Clock::now();
     slot = std::chrono::duration<double>(now - mark).count();
     mark = now;
   };
 
-  const auto x0 = s.data->next(s.gen);
+  // The loader hands pinned batches on CUDA: the copy overlaps the device's work.
+  const auto x0 = s.data->next(s.gen).to(s.device, /*non_blocking=*/true);
   lap(tm.data);
-  PerturbedBatch batch = s.objective.perturb(x0, s.gen);
+  PerturbedBatch batch = s.objective.perturb(x0, s.gen, s.noise_gen);
   if (s.world() > 1) batch = local_slice(batch, s.rank(), s.world());
-  if (s.device != batch.u_t.device()) {
-    batch = {batch.u_t.to(s.device), batch.t.to(s.device), batch.target.to(s.device),
-             batch.weight.to(s.device), batch.ell.to(s.device)};
-  }
   lap(tm.objective);
 
   s.flat->zero_grad();
   // Dropout draws from the global generator: seed it per step (and rank) so
   // that a resumed run draws the same masks as an uninterrupted one.
-  at::manual_seed(static_cast<uint64_t>(s.config.seed) * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(s.step) +
-                  (static_cast<uint64_t>(s.rank()) << 40));
+  at::manual_seed(derived_seed(s.config.seed, s.step, static_cast<uint64_t>(s.rank()) << 40));
   at::Tensor eps_hat;
   {
     AutocastScope autocast(s.device, s.autocast_dtype);
     eps_hat = s.model->predict_eps(batch.u_t, batch.t);
   }
-  const auto loss = s.objective.loss(eps_hat.to(at::kFloat), batch);
-  (s.scaler.scale() == 1.0 ? loss : loss * s.scaler.scale()).backward();
-  p.loss = loss.item<double>();
-  if (s.options.comm) {
-    // Equal shards: the mean of the ranks' gradients is the global batch's.
-    s.options.comm->all_reduce_mean(s.flat->grads());
-    // One small collective for the logged loss and for a stop signal on any
-    // rank (all ranks must leave the loop after the same step).
-    const std::vector<double> means = s.options.comm->mean({p.loss, stop_signal() != 0 ? 1.0 : 0.0});
-    p.loss = means[0];
-    s.stop_on_some_rank = means[1] > 0.0;
-  }
+  at::Tensor loss = s.objective.loss(eps_hat.to(at::kFloat), batch);
+  s.scaler.scale_loss(loss).backward();
+  // Equal shards: the mean of the ranks' gradients is the global batch's.
+  if (s.options.comm) s.options.comm->all_reduce_mean(s.flat->grads());
   lap(tm.forward_backward);
 
-  if (!s.scaler.unscale_and_update(s.flat->grads())) {
-    // fp16 overflow: skip the step (the scale was halved), as GradScaler does.
-    p.grad_norm = std::numeric_limits<double>::infinity();
-    p.lr = s.lr_at(s.step + 1);
-    ++s.step;
-    p.step = s.step;
-    p.total_steps = s.total;
-    return p;
-  }
-  p.grad_norm = s.flat->clip_grad_norm(s.config.train.grad_clip);
+  // Everything below is decided on the device: a non-finite loss or gradient
+  // (or an fp16 overflow) sets `skip`, which leaves the weights, Adam's
+  // moments and the EMA as they were. The host learns of it at flush().
+  loss = loss.detach();
+  at::Tensor overflow = s.scaler.unscale_and_update(s.flat->grads());
+  const at::Tensor grad_norm = s.flat->clip_grad_norm(s.config.train.grad_clip);
   if (std::find(s.options.poison_steps.begin(), s.options.poison_steps.end(), s.step + 1) !=
       s.options.poison_steps.end()) {
-    p.loss = std::numeric_limits<double>::quiet_NaN();
+    loss = loss + std::numeric_limits<float>::quiet_NaN();
   }
-  if (!std::isfinite(p.loss) || !std::isfinite(p.grad_norm)) {
-    // Skip the update: non-finite values never reach the weights or the EMA.
+  const at::Tensor finite = at::isfinite(loss).logical_and_(at::isfinite(grad_norm));
+  if (!overflow.defined()) overflow = at::zeros({}, loss.options());
+  const at::Tensor skip = finite.logical_not().logical_or_(overflow).to(at::kFloat);
+  p.lr = s.lr_at(s.step + 1);
+  s.optimizer->step(p.lr, skip);
+  lap(tm.optimizer);
+
+  s.ema->update(skip);
+  lap(tm.ema);
+
+  if (!s.pending_values.defined()) s.pending_values = at::empty({kMaxPendingSteps, kColumns}, loss.options());
+  s.pending_values[static_cast<int64_t>(s.pending.size())].copy_(at::stack({loss, grad_norm.to(at::kFloat), skip, overflow}));
+  ++s.step;
+  p.step = s.step;
+  p.total_steps = s.total;
+  p.loss = p.grad_norm = std::numeric_limits<double>::quiet_NaN();  // known at flush()
+  s.pending.push_back(p);
+  return p;
+}
+
+std::vector<TrainProgress> Trainer::flush() {
+  State& s = *s_;
+  std::vector<TrainProgress> done;
+  done.swap(s.pending);
+  const int64_t m = static_cast<int64_t>(done.size());
+  const bool local_stop = stop_signal() != 0;
+  if (m == 0 && !s.options.comm) return done;
+  // The one device-to-host read of these steps.
+  at::Tensor values = m > 0 ? s.pending_values.narrow(0, 0, m).to(at::kCPU, at::kDouble).contiguous()
+                            : at::empty({0, kColumns}, at::kDouble);
+  const double* v = values.data_ptr<double>();
+  std::vector<double> losses(m);
+  for (int64_t i = 0; i < m; ++i) losses[i] = v[i * kColumns + kLoss];
+  if (s.options.comm) {
+    // One small collective for the logged losses and for a stop signal on any
+    // rank (all ranks must leave the loop after the same step).
+    std::vector<double> shared = losses;
+    shared.push_back(local_stop ? 1.0 : 0.0);
+    shared = s.options.comm->mean(shared);
+    s.stop_on_some_rank = shared.back() > 0.0;
+    shared.pop_back();
+    losses = shared;
+  }
+  for (int64_t i = 0; i < m; ++i) {
+    TrainProgress& p = done[i];
+    p.loss = losses[i];
+    p.grad_norm = v[i * kColumns + kGradNorm];
+    p.overflow = v[i * kColumns + kOverflow] > 0.0;
+    if (p.overflow) {
+      // fp16 overflow: the step was skipped and the scale halved, as GradScaler does.
+      p.grad_norm = std::numeric_limits<double>::infinity();
+      continue;
+    }
+    p.skipped = v[i * kColumns + kSkipped] > 0.0;
+    if (!p.skipped) {
+      s.nonfinite_in_a_row = 0;
+      continue;
+    }
     ++s.nonfinite_in_a_row;
     if (s.nonfinite_in_a_row >= s.config.train.max_nonfinite) {
       std::ostringstream os;
       os << "training diverged: " << s.nonfinite_in_a_row << " steps in a row with a non-finite loss or gradient "
-         << "(steps " << s.step + 2 - s.nonfinite_in_a_row << "-" << s.step + 1 << "; last loss " << p.loss
+         << "(steps " << p.step + 1 - s.nonfinite_in_a_row << "-" << p.step << "; last loss " << p.loss
          << ", gradient norm " << p.grad_norm << "); likely causes: a learning rate too high (train.lr), no "
          << "gradient clipping (train.grad_clip), fp16 overflow (train.precision), or t_eps too small "
          << "(objective.t_eps); the last checkpoint holds the finite weights before them";
       throw NumericalError(os.str());
     }
-    p.skipped = true;
-    p.lr = s.lr_at(s.step + 1);
-    ++s.step;
-    p.step = s.step;
-    p.total_steps = s.total;
-    return p;
   }
-  s.nonfinite_in_a_row = 0;
-  p.lr = s.lr_at(s.step + 1);
-  s.optimizer->step(p.lr);
-  lap(tm.optimizer);
-
-  s.ema->update();
-  lap(tm.ema);
-
-  ++s.step;
-  p.step = s.step;
-  p.total_steps = s.total;
-  return p;
+  return done;
 }
 
 std::string Trainer::save_checkpoint() {
@@ -296,7 +353,8 @@ std::string Trainer::save_checkpoint() {
     throw NumericalError("the weights or their EMA are not finite at step " + std::to_string(s.step) +
                          "; no checkpoint written (the last one is kept)");
   }
-  const TrainingState state{s.config, s.step, *s.net, *s.ema, *s.optimizer, s.gen};
+  const TrainingState state{s.config, s.step, *s.net, *s.ema, *s.optimizer, s.gen,
+                            s.noise_gen_distinct() ? &s.noise_gen : nullptr};
   const std::string bytes = serialize_checkpoint(state);
   const std::string path = s.checkpoint_dir() + "/ckpt_" + std::to_string(s.step) + ".pt";
   write_file_atomic(path, bytes);
@@ -331,12 +389,13 @@ std::string Trainer::write_sample_grid() {
   if (!s.sample_net) {
     s.sample_net = make_network(s.config);
     s.sample_net->to(s.device);
+    if (use_channels_last(s.config.model, s.device)) s.sample_net->use_channels_last();
     s.sample_net->eval();
   }
   s.ema->copy_to(*s.sample_net);
   const auto model = make_score_model(s.config, s.sde, s.sample_net);
   // The same seed every time, so that successive grids show the same samples improving.
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(s.config.seed) + 1000003);
+  auto gen = make_generator(static_cast<uint64_t>(s.config.seed) + 1000003, s.device);
   SamplerOptions options = s.config.sample;
   options.device = s.device;
   const SampleResult result = sample(s.sde, *model, options, shape, s.config.train.sample_grid, gen);
@@ -363,36 +422,52 @@ TrainResult Trainer::run(const TrainCallback& callback) {
   const int64_t first_step = s.step;
   int64_t last_checkpoint = -1;
   int64_t logged_steps = 0;  // steps of the interval with a finite loss
+  const TrainConfig& tc = s.config.train;
+  auto due = [](int64_t step, int64_t every) { return every > 0 && step % every == 0; };
+  // The per-step values of the steps since the last flush: metrics, callback.
+  auto record = [&](const std::vector<TrainProgress>& steps) {
+    for (const TrainProgress& p : steps) {
+      result.loss = p.loss;
+      ++interval_steps;
+      if (p.skipped) {
+        metrics.write({{"step", p.step}, {"skipped", "non-finite loss or gradient"}});
+      } else if (p.overflow) {
+        metrics.write({{"step", p.step}, {"skipped", "fp16 overflow (loss scale halved)"}});
+      } else {
+        loss_sum += p.loss;
+        grad_sum += p.grad_norm;
+        ++logged_steps;
+      }
+      if ((due(p.step, tc.log_every) || p.step == s.total) && logged_steps > 0) {
+        const double elapsed = seconds_since(interval_start);
+        metrics.write({{"step", p.step},
+                       {"loss", loss_sum / logged_steps},
+                       {"grad_norm", grad_sum / logged_steps},
+                       {"lr", p.lr},
+                       {"it_per_s", elapsed > 0 ? interval_steps / elapsed : 0.0}});
+        loss_sum = grad_sum = 0;
+        interval_steps = logged_steps = 0;
+        interval_start = Clock::now();
+      }
+      if (callback) callback(p);
+    }
+  };
   install_stop_signals();
   while (s.step < s.total) {
-    const TrainProgress p = train_step();
-    result.loss = p.loss;
-    ++interval_steps;
-    if (p.skipped) {
-      metrics.write({{"step", s.step}, {"skipped", "non-finite loss or gradient"}});
-    } else {
-      loss_sum += p.loss;
-      grad_sum += p.grad_norm;
-      ++logged_steps;
-    }
-    if ((s.step % s.config.train.log_every == 0 || s.step == s.total) && logged_steps > 0) {
-      const double elapsed = seconds_since(interval_start);
-      metrics.write({{"step", s.step},
-                     {"loss", loss_sum / logged_steps},
-                     {"grad_norm", grad_sum / logged_steps},
-                     {"lr", p.lr},
-                     {"it_per_s", elapsed > 0 ? interval_steps / elapsed : 0.0}});
-      loss_sum = grad_sum = 0;
-      interval_steps = logged_steps = 0;
-      interval_start = Clock::now();
-    }
-    if (s.step % s.config.train.ckpt_every == 0) {
+    train_step();
+    const int64_t step = s.step;
+    // One process stops at once on a signal; several agree at the next flush.
+    const bool local_stop = !s.options.comm && stop_signal() != 0;
+    const bool flush_now = static_cast<int64_t>(s.pending.size()) == kMaxPendingSteps || due(step, tc.log_every) ||
+                           due(step, tc.ckpt_every) || due(step, tc.sample_every) || step == s.total || local_stop;
+    if (!flush_now) continue;
+    record(flush());
+    if (due(step, tc.ckpt_every)) {
       result.checkpoint = save_checkpoint();
-      last_checkpoint = s.step;
+      last_checkpoint = step;
     }
-    if (s.config.train.sample_every > 0 && s.step % s.config.train.sample_every == 0) write_sample_grid();
-    if (callback) callback(p);
-    if (s.options.comm ? s.stop_on_some_rank : stop_signal() != 0) {
+    if (due(step, tc.sample_every)) write_sample_grid();
+    if (s.options.comm ? s.stop_on_some_rank : local_stop) {
       result.stopped_by_signal = stop_signal() != 0 ? stop_signal() : SIGTERM;
       break;
     }

@@ -64,12 +64,14 @@ struct StepTimings {
 struct TrainProgress {
   int64_t step = 0;         ///< steps done (1-based after the first step)
   int64_t total_steps = 0;  ///< where the run stops
-  double loss = 0;          ///< this step's loss
-  double grad_norm = 0;     ///< global gradient norm before clipping
+  double loss = 0;          ///< this step's loss (NaN from train_step: read back at flush)
+  double grad_norm = 0;     ///< global gradient norm before clipping (likewise)
   double lr = 0;            ///< learning rate used
   /// The loss or gradient was not finite: no update was made (math.md's
   /// weights are unchanged; the step still counts, so resume stays exact).
   bool skipped = false;
+  /// fp16: the gradients overflowed; the step was skipped and the loss scale halved.
+  bool overflow = false;
   StepTimings timings;
 };
 using TrainCallback = std::function<void(const TrainProgress&)>;
@@ -92,13 +94,23 @@ class Trainer {
   ~Trainer();
 
   /// Trains until total_steps(), logging, checkpointing and calling `callback`
-  /// after every step; writes the final checkpoint. Stops early, after a
+  /// for every step (in order, in groups: the values are read back from the
+  /// device every few steps and at every log, checkpoint and sample step);
+  /// writes the final checkpoint. Stops early, after a
   /// checkpoint, when SIGINT or SIGTERM arrived (train/stop_signal.h).
   /// train.max_nonfinite non-finite steps in a row end it with a
   /// NumericalError naming the steps (isolated ones are skipped and logged).
   TrainResult run(const TrainCallback& callback = {});
   /// One training step without logging or checkpoints (benchmarks, tests).
+  /// Nothing in it waits for the device: its loss, gradient norm and skip
+  /// flag stay there until flush() (the returned loss and grad_norm are NaN).
   TrainProgress train_step();
+  /// Reads back the steps taken since the last flush (one device-to-host
+  /// copy; with several processes one collective that also agrees on a stop
+  /// signal) and returns them in order with loss, grad_norm and skipped
+  /// filled in. Throws NumericalError once train.max_nonfinite steps in a row
+  /// were non-finite.
+  std::vector<TrainProgress> flush();
   /// Writes checkpoints/ckpt_<step>.pt and latest.pt, prunes old ones; returns
   /// the path (on ranks other than 0: writes nothing and returns "").
   std::string save_checkpoint();

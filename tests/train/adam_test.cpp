@@ -72,8 +72,8 @@ TEST_CASE("Flat parameters keep their gradients as views through backward", "[tr
     REQUIRE(sum_sq > 0);
     // The norm of the whole buffer is the global gradient norm; clipping scales to max_norm.
     const double norm = std::sqrt(sum_sq);
-    CHECK(flat.clip_grad_norm(0.0) == Approx(norm).epsilon(1e-5));
-    CHECK(flat.clip_grad_norm(norm / 4) == Approx(norm).epsilon(1e-5));
+    CHECK(flat.clip_grad_norm(0.0).item<double>() == Approx(norm).epsilon(1e-5));
+    CHECK(flat.clip_grad_norm(norm / 4).item<double>() == Approx(norm).epsilon(1e-5));
     CHECK(flat.grads().norm().item<double>() == Approx(norm / 4).epsilon(1e-5));
   }
   flat.zero_grad();
