@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 HOLD_PYTHON=${HOLD_PYTHON:-$(bash scripts/setup.sh --print-python)}
+# Relative paths in ccache keys: another checkout (CI's clone) reuses the cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(pwd)}
 GENERATOR=()
 command -v ninja >/dev/null && GENERATOR=(-G Ninja)
 [ -f "$BUILD_DIR/CMakeCache.txt" ] ||

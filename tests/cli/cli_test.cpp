@@ -98,3 +98,30 @@ TEST_CASE("A trained checkpoint resumes and samples; a model without --ckpt is r
   CHECK(no_ckpt.code == 2);
   CHECK(no_ckpt.out.find("--ckpt") != std::string::npos);
 }
+
+TEST_CASE("Every tool's --version names hold, the LibTorch built against and what is compiled in", "[cli]") {
+  for (const char* tool : {"hold-train", "hold-sample", "hold-nll", "hold-fid", "hold-inspect"}) {
+    const Run r = run_tool(std::string(tool) + " --version");
+    INFO(tool << ": " << r.out);
+    REQUIRE(r.code == 0);
+    CHECK(r.out.rfind("hold ", 0) == 0);
+    CHECK(r.out.find("LibTorch 2.") != std::string::npos);
+    CHECK(r.out.find("(C++20") != std::string::npos);
+    CHECK(r.out.find("CUDA: compiled in, runtime ") != std::string::npos);  // the wheel is a CUDA build
+    CHECK(r.out.find("cuDNN: ") != std::string::npos);
+    CHECK(r.out.find("NCCL: compiled in, ") != std::string::npos);
+    CHECK(r.out.find("BLAS: ") != std::string::npos);
+    CHECK(r.out.find("OpenMP: ") != std::string::npos);
+    CHECK(r.out.find("GPU: ") != std::string::npos);
+  }
+}
+
+TEST_CASE("A bf16 training step on the CPU prints no warning", "[cli]") {
+  const std::string dir = scratch("bf16_quiet");
+  const Run r = run_tool("hold-train --config " + config("toy_gmm1d_hold.yaml") + " --workdir " + dir +
+                         " --max-steps 3 --threads 1 --set train.precision=bf16 2>&1");
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  for (const char* word : {"warn", "Warn", "deprecat"}) CHECK(r.out.find(word) == std::string::npos);
+  std::filesystem::remove_all(dir);
+}
