@@ -257,14 +257,20 @@ TrainProgress Trainer::train_step() {
   }
   at::Tensor loss = s.objective.loss(eps_hat.to(at::kFloat), batch);
   s.scaler.scale_loss(loss).backward();
-  // Equal shards: the mean of the ranks' gradients is the global batch's.
-  if (s.options.comm) s.options.comm->all_reduce_mean(s.flat->grads());
+  loss = loss.detach();
+  if (s.options.comm) {
+    // Equal shards: the mean of the ranks' gradients is the global batch's,
+    // and the mean of their losses the global loss (on the device, so that
+    // every rank takes the same skip decision below without a host read).
+    s.options.comm->all_reduce_mean(s.flat->grads());
+    loss = loss.clone();
+    s.options.comm->all_reduce_mean(loss);
+  }
   lap(tm.forward_backward);
 
   // Everything below is decided on the device: a non-finite loss or gradient
   // (or an fp16 overflow) sets `skip`, which leaves the weights, Adam's
   // moments and the EMA as they were. The host learns of it at flush().
-  loss = loss.detach();
   at::Tensor overflow = s.scaler.unscale_and_update(s.flat->grads());
   const at::Tensor grad_norm = s.flat->clip_grad_norm(s.config.train.grad_clip);
   if (std::find(s.options.poison_steps.begin(), s.options.poison_steps.end(), s.step + 1) !=
@@ -302,21 +308,13 @@ std::vector<TrainProgress> Trainer::flush() {
   at::Tensor values = m > 0 ? s.pending_values.narrow(0, 0, m).to(at::kCPU, at::kDouble).contiguous()
                             : at::empty({0, kColumns}, at::kDouble);
   const double* v = values.data_ptr<double>();
-  std::vector<double> losses(m);
-  for (int64_t i = 0; i < m; ++i) losses[i] = v[i * kColumns + kLoss];
-  if (s.options.comm) {
-    // One small collective for the logged losses and for a stop signal on any
-    // rank (all ranks must leave the loop after the same step).
-    std::vector<double> shared = losses;
-    shared.push_back(local_stop ? 1.0 : 0.0);
-    shared = s.options.comm->mean(shared);
-    s.stop_on_some_rank = shared.back() > 0.0;
-    shared.pop_back();
-    losses = shared;
-  }
+  // Several processes: one small collective for a stop signal on any rank
+  // (all ranks must leave the loop after the same step). The losses are
+  // already the global means (train_step).
+  if (s.options.comm) s.stop_on_some_rank = s.options.comm->mean(local_stop ? 1.0 : 0.0) > 0.0;
   for (int64_t i = 0; i < m; ++i) {
     TrainProgress& p = done[i];
-    p.loss = losses[i];
+    p.loss = v[i * kColumns + kLoss];
     p.grad_norm = v[i * kColumns + kGradNorm];
     p.overflow = v[i * kColumns + kOverflow] > 0.0;
     if (p.overflow) {
