@@ -205,7 +205,6 @@ Trainer::Trainer(const RunConfig& config, TrainOptions options)
     // A resumed run must be the same run: refuse a config whose model differs.
     check_same_model(load_checkpoint(s.latest_path()).config, s.config,
                      s.config.source.empty() ? "the config" : s.config.source, s.latest_path());
-    if (s.noise_gen_distinct()) s.noise_gen.set_current_seed(derived_seed(s.config.seed, 0, kNoiseStream));
     s.step = restore_training_state(s.latest_path(), *s.net, *s.ema, *s.optimizer, s.gen,
                                     s.noise_gen_distinct() ? &s.noise_gen : nullptr);
     s.data->seek(s.step);
