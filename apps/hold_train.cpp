@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
                         static_cast<long long>(config.train.batch_size / launch.world_size));
           }
         }
-        hold::TrainOptions options{workdir.empty() ? default_workdir(flags) : workdir, resume, max_steps, comm.get()};
+        hold::TrainOptions options{workdir.empty() ? default_workdir(flags) : workdir, resume, max_steps, comm.get(), {}};
         hold::Trainer trainer(config, options);
         if (!quiet) {
           std::printf("workdir:    %s (starting at step %lld)\n", options.workdir.c_str(),

@@ -47,6 +47,26 @@ if(HOLD_TORCH_SITE)
   endif()
 endif()
 
+# TorchConfig.cmake looks its libraries up with find_library(... PATHS
+# <torch>/lib), which searches the system first: with Debian's libtorch-dev
+# also installed, /usr/lib's 1.13 libc10.so got linked. Name the wheel's files.
+if(HOLD_TORCH_SITE)
+  set(_hold_torch_lib "${HOLD_TORCH_SITE}/torch/lib")
+  foreach(_hold_name c10 c10_cuda torch torch_cpu torch_cuda dnnl mkldnn sleef asmjit)
+    string(TOUPPER "${_hold_name}" _hold_upper)
+    if(EXISTS "${_hold_torch_lib}/lib${_hold_name}.so")
+      set(${_hold_name}_LIBRARY "${_hold_torch_lib}/lib${_hold_name}.so" CACHE FILEPATH "the torch wheel's lib${_hold_name}")
+      set(${_hold_upper}_LIBRARY "${_hold_torch_lib}/lib${_hold_name}.so" CACHE FILEPATH "the torch wheel's lib${_hold_name}")
+    endif()
+  endforeach()
+  file(GLOB _hold_wheel_nvrtc "${HOLD_TORCH_SITE}/nvidia/cu*/lib/libnvrtc.so.[0-9]*")
+  list(FILTER _hold_wheel_nvrtc EXCLUDE REGEX "builtins")
+  if(_hold_wheel_nvrtc)
+    list(GET _hold_wheel_nvrtc 0 _hold_wheel_nvrtc)
+    set(CUDA_NVRTC_LIB "${_hold_wheel_nvrtc}" CACHE FILEPATH "the torch wheel's libnvrtc")
+  endif()
+endif()
+
 # We compile no CUDA sources: torch's CMake only needs the CUDA language on.
 # CMake 3.25 knows no CUDA20 dialect (torch copies CMAKE_CXX_STANDARD), and an
 # explicit architecture list spares the probe of installed GPUs (none here).

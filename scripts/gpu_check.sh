@@ -18,10 +18,10 @@
 #      (random pixels: the cost does not depend on them), with peak GPU memory;
 #   5. sampling images/s with lt at 150 NFE from the bf16 run's checkpoint.
 # Options: --steps N (training steps per precision, default 40), --n N
-# (images sampled, default 256), --jobs N (build jobs, default: all cores).
+# (images sampled, default 256), --jobs N (build jobs, default: all cores),
+# --skip-build (reuse $BUILD_DIR, default build-gpu, from an earlier run).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 
 python=${HOLD_PYTHON:-python3}
 deps=gpu-deps
@@ -29,6 +29,7 @@ out=${OUT:-gpu-check-out}
 steps=40
 n_images=256
 jobs=$(nproc)
+skip_build=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --python) python=$2; shift 2 ;;
@@ -37,6 +38,7 @@ while [ $# -gt 0 ]; do
     --steps) steps=$2; shift 2 ;;
     --n) n_images=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
+    --skip-build) skip_build=1; shift ;;
     *) echo "error: unknown option '$1' (gpu_check.sh)" >&2; exit 2 ;;
   esac
 done
@@ -75,11 +77,11 @@ step_version() {
 
 step_tests() {
   local t0; t0=$(date +%s)
-  (cd "$build" && "$root/$build/tests/hold_tests" "[cuda]" --reporter console --durations yes) \
-    > "$out/cuda_tests.log" 2>&1
+  local tests; tests="$(cd "$build" && pwd)/tests/hold_tests"
+  "$tests" "[cuda]" --durations yes > "$out/cuda_tests.log" 2>&1
   note cuda_tests_rc "$?"
   note cuda_tests_summary "$(grep -E 'test cases|All tests passed' "$out/cuda_tests.log" | tail -1)"
-  (cd "$build" && "$root/$build/tests/hold_tests" "[gpu-path]") > "$out/gpu_path_tests.log" 2>&1
+  "$tests" "[gpu-path]" > "$out/gpu_path_tests.log" 2>&1
   note gpu_path_tests_rc "$?"
   note tests_s "$(elapsed "$t0")"
 }
@@ -151,7 +153,7 @@ t_all=$(date +%s)
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader > "$out/gpu.txt" 2>&1
 note gpu "$(head -1 "$out/gpu.txt")"
 note torch "$("$python" -c 'import torch; print(torch.__version__, torch.version.cuda)')"
-if step_build; then
+if [ "$skip_build" = 1 ] && [ -x "$build/bin/hold-train" ] || step_build; then
   step_version
   step_tests
   step_train_bench

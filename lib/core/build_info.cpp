@@ -53,14 +53,16 @@ std::string version_report() {
   os << "LibTorch " << TORCH_VERSION << " (C++" << (__cplusplus >= 202002L ? "20" : "17") << ", CXX11 ABI "
      << (_GLIBCXX_USE_CXX11_ABI ? "on" : "off") << ")\n";
   const auto& cuda = at::detail::getCUDAHooks();
-  // isBuilt: torch_cuda is linked and registered its hooks (a GPU need not be there).
-  if (cuda.isBuilt()) {
+  // HOLD_TORCH_CUDA: CMake linked torch_cuda (whose hooks answer without a GPU).
+#ifdef HOLD_TORCH_CUDA
+  {
     const long rt = cuda.versionCUDART();
     os << "CUDA: compiled in, runtime " << rt / 1000 << "." << (rt % 1000) / 10;
     os << "; cuDNN: " << (cuda.compiledWithCuDNN() ? dotted(cuda.versionCuDNN(), 10000, 100) : std::string("not compiled in"));
-  } else {
-    os << "CUDA: not compiled in";
   }
+#else
+  os << "CUDA: not compiled in";
+#endif
 #ifdef USE_C10D_NCCL
   os << "; NCCL: compiled in, " << NCCL_MAJOR << "." << NCCL_MINOR << "." << NCCL_PATCH << "\n";
 #else
