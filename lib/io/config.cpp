@@ -532,7 +532,8 @@ void validate_top_level(const RunConfig& c) {
   require(std::regex_match(c.device, device_re), c, "device",
           "device must be cpu, cuda, cuda:<index> or auto, got '" + c.device + "'");
   require(c.device == "cpu" || c.device == "auto" || at::hasCUDA(), c, "device",
-          "device '" + c.device + "' is not available: this LibTorch has no CUDA support");
+          "device '" + c.device + "' is not available: no CUDA GPU is visible (or this LibTorch lacks CUDA; "
+          "hold-train --version tells)");
 }
 
 void validate_ncsnpp(RunConfig& c) {
