@@ -13,7 +13,7 @@ ProbabilityFlow::ProbabilityFlow(const LinearSde& sde, ScoreModel& model, int64_
     : sde_(sde),
       model_(model),
       batch_(batch),
-      time_options_(state_options.dtype(at::kDouble)),
+      time_options_(at::TensorOptions().dtype(at::kDouble)),  // on the host: score models read t there
       drift_(sde.drift(), block_numel, state_options),
       trace_term_(static_cast<double>(block_numel) * sde.drift().trace()) {}
 
