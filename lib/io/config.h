@@ -43,7 +43,7 @@ struct DataConfig {
   /// gmm: the mixture (weights, means, stds); gmm1d fills the documented default.
   GaussianMixture mixture;
   /// swissroll: scikit-learn make_swiss_roll noise (before scaling) and scale.
-  double noise = 0.02;
+  double noise = 0.2;  // as the published CLD code draws its multimodal swiss roll
   double scale = 0.01;
 };
 
