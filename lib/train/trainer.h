@@ -5,10 +5,11 @@
 // One step: draw a fresh data batch from the data set, perturb it with the
 // objective (math.md §3), predict ε, take the weighted loss, backpropagate,
 // clip the gradient norm, take an Adam step at the warmed-up learning rate,
-// update the EMA. Every random draw comes from the run's generator (seeded
-// from config.seed), in the order: data batch, then the objective's draws
-// (t, aux blocks, z). Its state is in every checkpoint, so on the CPU a resumed
-// run reproduces the uninterrupted one bit for bit.
+// update the EMA. Every random draw comes from the run's generators (seeded
+// from config.seed): the data batch and t from the host one, then the aux
+// blocks and z from the device one (on the CPU the two are one generator).
+// Their states are in every checkpoint, so on the CPU a resumed run
+// reproduces the uninterrupted one bit for bit.
 //
 // Files under options.workdir:
 //   config.yaml                 the resolved config
