@@ -88,8 +88,10 @@ at::Tensor BlockMap::apply(const at::Tensor& u) const {
     case Form::kScalar:
       return u * scalar_;
     case Form::kKron: {
-      at::Tensor out = at::empty(out_shape(u), u.options());
-      if (kron_cpu(u, out, /*accumulate=*/false)) return out;
+      if (u.is_cpu()) {  // the direct loop (no allocation on other devices)
+        at::Tensor out = at::empty(out_shape(u), u.options());
+        if (kron_cpu(u, out, /*accumulate=*/false)) return out;
+      }
       return at::mm(u.reshape({u.size(0), -1}), matrix_).view(out_shape(u));
     }
     case Form::kBlockMajor:
