@@ -31,23 +31,23 @@
 #include <map>
 #include <string>
 
-#include "core/device.h"
-#include "core/error.h"
-#include "core/seeds.h"
-#include "data/data_source.h"
-#include "io/cli.h"
-#include "io/image_grid.h"
-#include "io/npz.h"
-#include "io/part_files.h"
-#include "io/progress.h"
-#include "metrics/feature_extractor.h"
-#include "metrics/frechet.h"
-#include "models/factory.h"
-#include "models/score_model.h"
-#include "samplers/sampler.h"
-#include "sde/presets.h"
-#include "train/distributed.h"
-#include "train/trained_network.h"
+#include "hold/core/device.h"
+#include "hold/core/error.h"
+#include "hold/core/seeds.h"
+#include "hold/data/data_source.h"
+#include "hold/io/cli.h"
+#include "hold/io/image_grid.h"
+#include "hold/io/npz.h"
+#include "hold/io/part_files.h"
+#include "hold/io/progress.h"
+#include "hold/metrics/feature_extractor.h"
+#include "hold/metrics/frechet.h"
+#include "hold/models/factory.h"
+#include "hold/models/score_model.h"
+#include "hold/samplers/sampler.h"
+#include "hold/sde/presets.h"
+#include "hold/train/distributed.h"
+#include "hold/train/trained_network.h"
 
 namespace {
 
@@ -64,7 +64,8 @@ hold::FeatureStats stats_in(const std::map<std::string, at::Tensor>& arrays, con
   hold::FeatureStats stats;
   for (const char* key : {"mu", "sigma"}) {
     const auto it = arrays.find(key);
-    if (it == arrays.end()) throw hold::UsageError(std::string("no array '") + key + "' in the statistics file (" + path + ")");
+    if (it == arrays.end())
+      throw hold::UsageError(std::string("no array '") + key + "' in the statistics file (" + path + ")");
     (std::string(key) == "mu" ? stats.mu : stats.sigma) = it->second.to(at::kDouble);
   }
   if (stats.mu.dim() != 1 || stats.sigma.dim() != 2 || stats.sigma.size(0) != stats.mu.size(0) ||
@@ -190,8 +191,8 @@ void export_samples(const hold::RunConfig& config, const std::string& config_pat
   for (int64_t k = launch.rank; k < batches; k += launch.world_size) {
     if (parts.exists(k)) continue;
     const int64_t count = std::min(o.batch, n - k * o.batch);
-    const hold::SampleResult r =
-        hold::sample(sde, *model, options, shape, count, hold::derived_generator(config.seed, k, kExportStream, options.device));
+    const hold::SampleResult r = hold::sample(sde, *model, options, shape, count,
+                                              hold::derived_generator(config.seed, k, kExportStream, options.device));
     hold::write_npz(parts.path(k), {{"images", hold::to_uint8_nhwc(r.x.cpu())}});  // atomic
     bar.update(std::min(n, parts.count() * o.batch));
   }
@@ -229,12 +230,15 @@ int main(int argc, char** argv) {
       argc, argv, "hold-fid", "Frechet Inception Distance from feature statistics.",
       [&](CLI::App& app, hold::CommonFlags& flags) {
         score = app.add_subcommand("score", "FID between two statistics files, or images and statistics");
-        score->add_option("first", first, "statistics file (mu, sigma) or npz of images (with --extractor)")->required();
+        score->add_option("first", first, "statistics file (mu, sigma) or npz of images (with --extractor)")
+            ->required();
         score->add_option("second", second, "statistics file or npz of images")->required();
         score->fallthrough();  // --device, --threads, --config of the main app
-        score->add_option("--extractor", extractor.path, "TorchScript feature extractor for arguments that hold images");
+        score->add_option("--extractor", extractor.path,
+                          "TorchScript feature extractor for arguments that hold images");
         score->add_option("--batch", extractor.batch, "images per extractor call")->check(CLI::PositiveNumber);
-        exporter = app.add_subcommand("export", "draw samples into an npz (arr_0, uint8 NHWC) or a PNG folder; resumable");
+        exporter =
+            app.add_subcommand("export", "draw samples into an npz (arr_0, uint8 NHWC) or a PNG folder; resumable");
         exporter->fallthrough();  // --config, --set, ... of the main app
         exporter->add_option("--ckpt", export_options.ckpt, "checkpoint");
         exporter->add_option("--out", export_options.out, "OUT.npz, or a folder with --format png")->required();
@@ -243,7 +247,8 @@ int main(int argc, char** argv) {
         flags.add_config_flag(*exporter, "--sampler", "sample.method", "em | lt | pc | ode");
         flags.add_config_flag(*exporter, "--nfe", "sample.nfe", "score evaluations allowed");
         flags.add_config_flag(*exporter, "--n", "sample_count", "number of samples (50000 for the papers' FID)");
-        stats = app.add_subcommand("stats", "feature mean and covariance of an npz of images or of a data set (--config)");
+        stats =
+            app.add_subcommand("stats", "feature mean and covariance of an npz of images or of a data set (--config)");
         stats->fallthrough();  // --config, --set, --device of the main app
         stats->add_option("images", images_path, "npz with uint8 NHWC `images` or `arr_0`");
         stats->add_option("--split", split, "with --config: the split described (default: data.split)")
@@ -267,8 +272,8 @@ int main(int argc, char** argv) {
         }
         const hold::FeatureStats a = stats_of(first, extractor), b = stats_of(second, extractor);
         if (a.mu.size(0) != b.mu.size(0)) {
-          throw hold::UsageError("the statistics have different feature sizes: " + std::to_string(a.mu.size(0)) +
-                                 " (" + first + ") and " + std::to_string(b.mu.size(0)) + " (" + second + ")");
+          throw hold::UsageError("the statistics have different feature sizes: " + std::to_string(a.mu.size(0)) + " (" +
+                                 first + ") and " + std::to_string(b.mu.size(0)) + " (" + second + ")");
         }
         std::printf("fid: %.6f\n", hold::frechet_distance(a, b));
         return 0;

@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
-#include "io/cli.h"
-#include "io/jsonl.h"
-#include "io/plot.h"
-#include "sde/inspect.h"
-#include "sde/presets.h"
+#include "hold/core/error.h"
+#include "hold/io/cli.h"
+#include "hold/io/jsonl.h"
+#include "hold/io/plot.h"
+#include "hold/sde/inspect.h"
+#include "hold/sde/presets.h"
 
 namespace {
 
@@ -36,8 +36,11 @@ nlohmann::json to_json(const hold::SdeReport& r) {
             {"cov_err", r.mismatch.cov_err},
             {"ok", r.mismatch.ok()}}},
           {"kernel",
-           {{"t", r.t}, {"phi", to_json(r.kernel.phi)}, {"q", to_json(r.kernel.q)},
-            {"sigma_t", to_json(r.marginal_cov)}, {"ell", r.ell}}}};
+           {{"t", r.t},
+            {"phi", to_json(r.kernel.phi)},
+            {"q", to_json(r.kernel.q)},
+            {"sigma_t", to_json(r.marginal_cov)},
+            {"ell", r.ell}}}};
 }
 
 void print_text(const hold::SdeReport& r) {
@@ -47,7 +50,8 @@ void print_text(const hold::SdeReport& r) {
             << "D          = " << r.diffusion.to_string(10) << "\n"
             << "Sigma_inf  = " << r.prior_cov.to_string(10) << "\n"
             << "eig(F)     =";
-  for (const auto& [re, im] : r.eigenvalues) std::cout << " " << re << (im ? (im > 0 ? "+" : "") + std::to_string(im) + "i" : "");
+  for (const auto& [re, im] : r.eigenvalues)
+    std::cout << " " << re << (im ? (im > 0 ? "+" : "") + std::to_string(im) + "i" : "");
   std::cout << "\nprior at T = ";
   if (r.mismatch.applicable) {
     std::cout << "max|Phi| " << r.mismatch.phi_max << ", max|Sigma(T) - Sigma_inf| " << r.mismatch.cov_err
@@ -114,7 +118,8 @@ int main(int argc, char** argv) {
   bool json = false;
   std::string metrics_path, out;
   return hold::run_app(
-      argc, argv, "hold-inspect", "Print the facts of the configured SDE: F, D, Sigma_inf, spectrum, prior mismatch, kernel at t; "
+      argc, argv, "hold-inspect",
+      "Print the facts of the configured SDE: F, D, Sigma_inf, spectrum, prior mismatch, kernel at t; "
       "or plot a training run's metrics.jsonl (--plot-metrics).",
       [&](CLI::App& app, hold::CommonFlags&) {
         app.add_option("--t", t, "time at which to report the kernel (default: T)");
@@ -133,7 +138,8 @@ int main(int argc, char** argv) {
         const hold::RunConfig config = flags.load_config();
         const hold::LinearSde sde = hold::make_sde(config.sde);
         const double at = t >= 0 ? t : sde.t_max();
-        if (!(at > 0) || at > sde.t_max()) throw hold::UsageError("--t must be in (0, T], got " + std::to_string(at) + " (--t)");
+        if (!(at > 0) || at > sde.t_max())
+          throw hold::UsageError("--t must be in (0, T], got " + std::to_string(at) + " (--t)");
         const hold::SdeReport report = hold::inspect_sde(sde, at);
         if (json) {
           std::cout << to_json(report).dump(2) << "\n";

@@ -25,23 +25,23 @@
 #include <memory>
 #include <string>
 
-#include "core/device.h"
-#include "core/error.h"
-#include "core/seeds.h"
-#include "data/data_source.h"
-#include "data/toy_dataset.h"
-#include "io/atomic_file.h"
-#include "io/cli.h"
-#include "io/npz.h"
-#include "io/part_files.h"
-#include "io/progress.h"
-#include "likelihood/likelihood.h"
-#include "models/factory.h"
-#include "models/score_model.h"
-#include "sde/linear_sde.h"
-#include "sde/presets.h"
-#include "train/distributed.h"
-#include "train/trained_network.h"
+#include "hold/core/device.h"
+#include "hold/core/error.h"
+#include "hold/core/seeds.h"
+#include "hold/data/data_source.h"
+#include "hold/data/toy_dataset.h"
+#include "hold/io/atomic_file.h"
+#include "hold/io/cli.h"
+#include "hold/io/npz.h"
+#include "hold/io/part_files.h"
+#include "hold/io/progress.h"
+#include "hold/likelihood/likelihood.h"
+#include "hold/models/factory.h"
+#include "hold/models/score_model.h"
+#include "hold/sde/linear_sde.h"
+#include "hold/sde/presets.h"
+#include "hold/train/distributed.h"
+#include "hold/train/trained_network.h"
 
 namespace {
 
@@ -131,8 +131,8 @@ Evaluation evaluate(const hold::RunConfig& config, const hold::LinearSde& sde, h
     };
     done[k] = evaluate_batch(config, sde, model, data, k, on_step);
     if (parts) {
-      hold::write_npz(parts->path(k), {{"nll", done[k].per_point}, {"log_likelihood", done[k].log_likelihood},
-                                       {"nfe", done[k].nfe}});
+      hold::write_npz(parts->path(k),
+                      {{"nll", done[k].per_point}, {"log_likelihood", done[k].log_likelihood}, {"nfe", done[k].nfe}});
     }
     position += count, points += count;
     sum += done[k].per_point.sum().item<double>();
@@ -187,11 +187,12 @@ int main(int argc, char** argv) {
         const hold::LaunchEnv launch = hold::read_launch_env();
         const std::string output = !per_point_path.empty() ? per_point_path : json_path;
         if (launch.distributed() && output.empty()) {
-          throw hold::UsageError("several processes share hold-nll through part files next to --per-point or --json; "
-                                 "give one of them");
+          throw hold::UsageError(
+              "several processes share hold-nll through part files next to --per-point or --json; "
+              "give one of them");
         }
-        const Evaluation result = evaluate(config, *trained.sde, *trained.model, data,
-                                           output.empty() ? "" : output + ".parts", launch);
+        const Evaluation result =
+            evaluate(config, *trained.sde, *trained.model, data, output.empty() ? "" : output + ".parts", launch);
         if (launch.rank != 0) return 0;
         const hold::MeanWithError summary = hold::mean_with_error(result.per_point);
         const double nfe_per_point = result.nfe.to(at::kDouble).mean().item<double>();
@@ -200,9 +201,13 @@ int main(int argc, char** argv) {
                     summary.standard_error, static_cast<long long>(summary.n), nfe_per_point,
                     config.likelihood.trace.c_str());
         if (!json_path.empty()) {
-          nlohmann::json j = {{"unit", unit}, {"mean", summary.mean}, {"standard_error", summary.standard_error},
-                              {"n", summary.n}, {"nfe_per_point", nfe_per_point},
-                              {"trace", config.likelihood.trace}, {"probes", config.likelihood.probes},
+          nlohmann::json j = {{"unit", unit},
+                              {"mean", summary.mean},
+                              {"standard_error", summary.standard_error},
+                              {"n", summary.n},
+                              {"nfe_per_point", nfe_per_point},
+                              {"trace", config.likelihood.trace},
+                              {"probes", config.likelihood.probes},
                               {"split", data.images ? config.data.split : "fresh draws"}};
           hold::write_file_atomic(json_path, j.dump(2) + "\n");
         }

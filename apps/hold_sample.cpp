@@ -18,26 +18,26 @@
 #include <filesystem>
 #include <functional>
 
-#include "core/device.h"
-#include "core/error.h"
-#include "core/seeds.h"
-#include "data/data_source.h"
-#include "data/toy_dataset.h"
-#include "io/atomic_file.h"
-#include "io/cli.h"
-#include "io/image_grid.h"
-#include "io/npz.h"
-#include "io/part_files.h"
-#include "io/plot.h"
-#include "io/progress.h"
-#include "metrics/sample_distance.h"
-#include "models/eps_network.h"
-#include "models/factory.h"
-#include "models/score_model.h"
-#include "samplers/sampler.h"
-#include "sde/presets.h"
-#include "train/distributed.h"
-#include "train/trained_network.h"
+#include "hold/core/device.h"
+#include "hold/core/error.h"
+#include "hold/core/seeds.h"
+#include "hold/data/data_source.h"
+#include "hold/data/toy_dataset.h"
+#include "hold/io/atomic_file.h"
+#include "hold/io/cli.h"
+#include "hold/io/image_grid.h"
+#include "hold/io/npz.h"
+#include "hold/io/part_files.h"
+#include "hold/io/plot.h"
+#include "hold/io/progress.h"
+#include "hold/metrics/sample_distance.h"
+#include "hold/models/eps_network.h"
+#include "hold/models/factory.h"
+#include "hold/models/score_model.h"
+#include "hold/samplers/sampler.h"
+#include "hold/sde/presets.h"
+#include "hold/train/distributed.h"
+#include "hold/train/trained_network.h"
 
 namespace {
 
@@ -82,7 +82,8 @@ struct TrajectoryRecorder {
 /// (seed, k). So any process may draw any batch, in any order, with the same
 /// result. The generator lives on the sampler's device (no host round trips).
 at::Generator batch_generator(int64_t seed, int64_t k, c10::Device device) {
-  return k == 0 ? hold::make_generator(static_cast<uint64_t>(seed), device) : hold::derived_generator(seed, k, 0, device);
+  return k == 0 ? hold::make_generator(static_cast<uint64_t>(seed), device)
+                : hold::derived_generator(seed, k, 0, device);
 }
 
 /// Draws the batches `ks` of a run of n samples in batches of `batch`, and
@@ -96,8 +97,8 @@ int64_t draw_batches(const hold::LinearSde& sde, hold::ScoreModel& model, const 
   int64_t nfe = 0;
   for (size_t i = 0; i < ks.size(); ++i) {
     const int64_t k = ks[i], count = std::min(batch, n - k * batch);
-    const hold::SampleResult part =
-        hold::sample(sde, model, options, shape, count, batch_generator(seed, k, options.device), [&](const hold::StepInfo& info) {
+    const hold::SampleResult part = hold::sample(
+        sde, model, options, shape, count, batch_generator(seed, k, options.device), [&](const hold::StepInfo& info) {
           if (k == 0) trajectory(info);
           bar.set_total(info.n_steps * static_cast<int64_t>(ks.size()));
           bar.update(info.step + static_cast<int64_t>(i) * info.n_steps, "nfe=" + std::to_string(info.nfe));
@@ -131,7 +132,9 @@ hold::SampleResult draw_samples(const hold::LinearSde& sde, hold::ScoreModel& mo
   }
   const hold::PartFiles parts(out_dir + "/parts", batches);
   result.nfe = draw_batches(sde, model, options, shape, n, batch, config.seed, mine, trajectory,
-                            [&](int64_t k, const at::Tensor& x) { hold::write_npz(parts.path(k), {{"x", x}}); });
+                            [&](int64_t k, const at::Tensor& x) {
+                              hold::write_npz(parts.path(k), {{"x", x}});
+                            });
   if (launch.rank != 0) return result;
   parts.wait_for_all(config.distributed.timeout_s);
   std::vector<at::Tensor> xs;
@@ -173,9 +176,11 @@ int main(int argc, char** argv) {
         const std::vector<int64_t> shape = hold::data_shape(config.data);
         const bool images = shape.size() == 3;
         if (images && metrics) {
-          throw hold::UsageError("--metrics is for toy data; for images use hold-fid (data.name " + config.data.name + ")");
+          throw hold::UsageError("--metrics is for toy data; for images use hold-fid (data.name " + config.data.name +
+                                 ")");
         }
-        if (!images && trajectory_columns > 0) throw hold::UsageError("--trajectory is for image data (data.name " + config.data.name + ")");
+        if (!images && trajectory_columns > 0)
+          throw hold::UsageError("--trajectory is for image data (data.name " + config.data.name + ")");
         const hold::TrainedModel trained = hold::load_trained_model(
             config, flags.config_path, ckpt_path, weights == "raw" ? hold::WeightSet::kRaw : hold::WeightSet::kEma);
         const hold::LinearSde& sde = *trained.sde;
@@ -192,7 +197,9 @@ int main(int argc, char** argv) {
         const at::Tensor& x = result.x;
         std::printf("nfe: %lld\n", static_cast<long long>(result.nfe));
         const int64_t finite = at::isfinite(x.reshape({n, -1})).all(1).sum().item<int64_t>();
-        if (finite < n) std::printf("warning: %lld of %lld samples are not finite\n", static_cast<long long>(n - finite), static_cast<long long>(n));
+        if (finite < n)
+          std::printf("warning: %lld of %lld samples are not finite\n", static_cast<long long>(n - finite),
+                      static_cast<long long>(n));
         if (images) {
           hold::write_npz(out_dir + "/samples.npz", {{"x", x}, {"images", hold::to_uint8_nhwc(x)}});
           hold::write_image_grid_png(out_dir + "/grid.png", x.slice(0, 0, std::min<int64_t>(n, 256)));
@@ -207,14 +214,17 @@ int main(int argc, char** argv) {
         hold::write_npz(out_dir + "/samples.npz", {{"x", x}});
         auto ref_gen = hold::make_generator(static_cast<uint64_t>(config.seed) + 1);
         const at::Tensor reference = hold::reference_data(config.data, n, ref_gen);
-        const std::string title = config.sde.name + " / " + config.sample.method + " / " +
-                                  std::to_string(result.nfe) + " NFE";
+        const std::string title =
+            config.sde.name + " / " + config.sample.method + " / " + std::to_string(result.nfe) + " NFE";
         write_plot(out_dir + "/samples.png", config, x, reference, title);
         if (metrics) {
           const double ed = hold::energy_distance(x.to(at::kDouble), reference.to(at::kDouble));
           std::printf("energy_distance: %.6g (vs %lld fresh data points)\n", ed, static_cast<long long>(n));
-          nlohmann::json j = {{"sampler", config.sample.method}, {"nfe", result.nfe}, {"n", n},
-                              {"energy_distance", ed}, {"finite", finite}};
+          nlohmann::json j = {{"sampler", config.sample.method},
+                              {"nfe", result.nfe},
+                              {"n", n},
+                              {"energy_distance", ed},
+                              {"finite", finite}};
           hold::write_file_atomic(out_dir + "/metrics.json", j.dump(2) + "\n");
         }
         std::printf("samples: %s/samples.npz\nplot: %s/samples.png\n", out_dir.c_str(), out_dir.c_str());

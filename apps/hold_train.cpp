@@ -12,17 +12,17 @@
 #include <memory>
 #include <sstream>
 
-#include "core/device.h"
-#include "core/error.h"
-#include "data/data_source.h"
-#include "io/cli.h"
-#include "io/progress.h"
-#include "models/eps_network.h"
-#include "models/factory.h"
-#include "sde/presets.h"
-#include "train/distributed.h"
-#include "train/stop_signal.h"
-#include "train/trainer.h"
+#include "hold/core/device.h"
+#include "hold/core/error.h"
+#include "hold/data/data_source.h"
+#include "hold/io/cli.h"
+#include "hold/io/progress.h"
+#include "hold/models/eps_network.h"
+#include "hold/models/factory.h"
+#include "hold/sde/presets.h"
+#include "hold/train/distributed.h"
+#include "hold/train/stop_signal.h"
+#include "hold/train/trainer.h"
 
 namespace {
 
@@ -63,7 +63,8 @@ int main(int argc, char** argv) {
   return hold::run_app(
       argc, argv, "hold-train", "Train a score model on the data a YAML config describes.",
       [&](CLI::App& app, hold::CommonFlags&) {
-        app.add_option("--workdir", workdir, "directory for checkpoints/, metrics.jsonl, config.yaml (default runs/<config name>)");
+        app.add_option("--workdir", workdir,
+                       "directory for checkpoints/, metrics.jsonl, config.yaml (default runs/<config name>)");
         app.add_option("--max-steps", max_steps, "stop after this many steps in total (default: train.steps)")
             ->check(CLI::PositiveNumber);
         app.add_flag("--resume", resume, "continue from WORKDIR/checkpoints/latest.pt if it exists");
@@ -93,7 +94,8 @@ int main(int argc, char** argv) {
                         static_cast<long long>(config.train.batch_size / launch.world_size));
           }
         }
-        hold::TrainOptions options{workdir.empty() ? default_workdir(flags) : workdir, resume, max_steps, comm.get(), {}};
+        hold::TrainOptions options{
+            workdir.empty() ? default_workdir(flags) : workdir, resume, max_steps, comm.get(), {}};
         hold::Trainer trainer(config, options);
         if (!quiet) {
           std::printf("workdir:    %s (starting at step %lld)\n", options.workdir.c_str(),

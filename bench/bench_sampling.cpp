@@ -65,11 +65,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
-    if (flag == "--threads") threads = std::stoi(value);
-    else if (flag == "--batch") batch = std::stoll(value);
-    else if (flag == "--nfe") nfe = std::stoll(value);
-    else if (flag == "--repeats") repeats = std::stoi(value);
-    else if (flag == "--sde") sde_name = value;
+    if (flag == "--threads")
+      threads = std::stoi(value);
+    else if (flag == "--batch")
+      batch = std::stoll(value);
+    else if (flag == "--nfe")
+      nfe = std::stoll(value);
+    else if (flag == "--repeats")
+      repeats = std::stoi(value);
+    else if (flag == "--sde")
+      sde_name = value;
     else {
       std::fprintf(stderr, "error: unknown flag %s\n", flag.c_str());
       return 2;
@@ -121,10 +126,11 @@ int main(int argc, char** argv) {
       alone.push_back(seconds_since(t0));
     }
     const double b = median(bare), s = median(sampler);
-    std::printf("%-3s nfe %lld: sampler %.2f ms, %lld bare network calls %.2f ms, ratio %.3f"
-                " (score-model calls alone: %.3f; sampler with a free model: %.2f ms)\n",
-                method.c_str(), static_cast<long long>(used), 1e3 * s, static_cast<long long>(nfe), 1e3 * b, s / b,
-                median(wrapped) / b, 1e3 * median(alone));
+    std::printf(
+        "%-3s nfe %lld: sampler %.2f ms, %lld bare network calls %.2f ms, ratio %.3f"
+        " (score-model calls alone: %.3f; sampler with a free model: %.2f ms)\n",
+        method.c_str(), static_cast<long long>(used), 1e3 * s, static_cast<long long>(nfe), 1e3 * b, s / b,
+        median(wrapped) / b, 1e3 * median(alone));
   }
   return 0;
 }

@@ -14,21 +14,21 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include <malloc.h>
+#include <unistd.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <malloc.h>
-#include <unistd.h>
 #include <string>
 #include <vector>
 
 #include "core/build_info.h"
 #include "core/seeds.h"
+#include "data/data_source.h"
 #include "io/cli.h"
 #include "io/config.h"
-#include "data/data_source.h"
 #include "objectives/objective.h"
 #include "sde/presets.h"
 #include "train/trainer.h"
@@ -47,9 +47,7 @@ train: {batch_size: 512, lr: 1.0e-3, warmup: 100, grad_clip: 1.0, ema: 0.999,
         log_every: 1000000, ckpt_every: 1000000}
 )";
 
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 }  // namespace
 
@@ -63,14 +61,22 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     const char* value = i + 1 < argc ? argv[i + 1] : "";
-    if (flag == "--threads") threads = std::atoi(value), ++i;
-    else if (flag == "--steps") steps = std::atoll(value), ++i;
-    else if (flag == "--config") config_path = value, ++i;
-    else if (flag == "--set") overrides.push_back(value), ++i;
-    else if (flag == "--warmup") warmup = std::atoll(value), ++i;
-    else if (flag == "--block") block = std::max<int64_t>(1, std::atoll(value)), ++i;
-    else if (flag == "--default-malloc") tune_malloc = false;
-    else if (flag == "--build-info") print_build = true;
+    if (flag == "--threads")
+      threads = std::atoi(value), ++i;
+    else if (flag == "--steps")
+      steps = std::atoll(value), ++i;
+    else if (flag == "--config")
+      config_path = value, ++i;
+    else if (flag == "--set")
+      overrides.push_back(value), ++i;
+    else if (flag == "--warmup")
+      warmup = std::atoll(value), ++i;
+    else if (flag == "--block")
+      block = std::max<int64_t>(1, std::atoll(value)), ++i;
+    else if (flag == "--default-malloc")
+      tune_malloc = false;
+    else if (flag == "--build-info")
+      print_build = true;
   }
   if (tune_malloc) {
     hold::tune_cpu_runtime();  // as every hold-* tool does

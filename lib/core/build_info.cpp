@@ -1,4 +1,4 @@
-#include "core/build_info.h"
+#include "hold/core/build_info.h"
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
@@ -58,7 +58,8 @@ std::string version_report() {
   {
     const long rt = cuda.versionCUDART();
     os << "CUDA: compiled in, runtime " << rt / 1000 << "." << (rt % 1000) / 10;
-    os << "; cuDNN: " << (cuda.compiledWithCuDNN() ? dotted(cuda.versionCuDNN(), 10000, 100) : std::string("not compiled in"));
+    os << "; cuDNN: "
+       << (cuda.compiledWithCuDNN() ? dotted(cuda.versionCuDNN(), 10000, 100) : std::string("not compiled in"));
   }
 #else
   os << "CUDA: not compiled in";

@@ -1,10 +1,10 @@
-#include "core/device.h"
+#include "hold/core/device.h"
 
 #include <ATen/Context.h>
 
 #include <cstdlib>
 
-#include "core/error.h"
+#include "hold/core/error.h"
 
 namespace hold {
 

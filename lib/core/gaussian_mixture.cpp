@@ -1,16 +1,15 @@
-#include "core/gaussian_mixture.h"
+#include "hold/core/gaussian_mixture.h"
 
 #include <ATen/ATen.h>
 
 #include <cmath>
 #include <sstream>
 
-#include "core/error.h"
-#include "core/format.h"
+#include "hold/core/error.h"
+#include "hold/core/format.h"
 
 namespace hold {
 namespace {
-
 
 void require(bool ok, const std::string& what, const std::string& where) {
   if (!ok) throw ConfigError(what + " (" + where + ")");
@@ -39,22 +38,19 @@ void GaussianMixture::validate(const std::string& where) const {
   const std::string w_key = where + ".weights", m_key = where + ".means", s_key = where + ".stds";
   require(!weights.empty(), "the mixture needs at least one component", w_key);
   require(means.size() == weights.size(),
-          "expected " + std::to_string(weights.size()) + " means (one per weight), got " +
-              std::to_string(means.size()),
+          "expected " + std::to_string(weights.size()) + " means (one per weight), got " + std::to_string(means.size()),
           m_key);
   require(stds.size() == weights.size(),
-          "expected " + std::to_string(weights.size()) + " stds (one per weight), got " +
-              std::to_string(stds.size()),
+          "expected " + std::to_string(weights.size()) + " stds (one per weight), got " + std::to_string(stds.size()),
           s_key);
   const size_t d = means[0].size();
   require(d >= 1, "each mean needs at least one coordinate", m_key);
   for (size_t j = 0; j < weights.size(); ++j) {
     const std::string at_j = " (component " + std::to_string(j) + ")";
-    require(std::isfinite(weights[j]) && weights[j] > 0,
-            "every weight must be positive, got " + fmt(weights[j]) + at_j, w_key);
+    require(std::isfinite(weights[j]) && weights[j] > 0, "every weight must be positive, got " + fmt(weights[j]) + at_j,
+            w_key);
     require(means[j].size() == d,
-            "every mean must have " + std::to_string(d) + " coordinates, got " +
-                std::to_string(means[j].size()) + at_j,
+            "every mean must have " + std::to_string(d) + " coordinates, got " + std::to_string(means[j].size()) + at_j,
             m_key);
     require(stds[j].size() == d,
             "every std must have " + std::to_string(d) + " coordinates (one per mean coordinate), got " +
@@ -62,8 +58,8 @@ void GaussianMixture::validate(const std::string& where) const {
             s_key);
     for (size_t i = 0; i < d; ++i) {
       require(std::isfinite(means[j][i]), "every mean must be finite, got " + fmt(means[j][i]) + at_j, m_key);
-      require(std::isfinite(stds[j][i]) && stds[j][i] > 0,
-              "every std must be positive, got " + fmt(stds[j][i]) + at_j, s_key);
+      require(std::isfinite(stds[j][i]) && stds[j][i] > 0, "every std must be positive, got " + fmt(stds[j][i]) + at_j,
+              s_key);
     }
   }
 }
@@ -80,12 +76,12 @@ at::Tensor GaussianMixture::sample(int64_t n, at::Generator gen, at::ScalarType 
 
 at::Tensor GaussianMixture::log_prob(const at::Tensor& x) const {
   validate("mixture");
-  TORCH_CHECK(x.dim() == 2 && x.size(1) == dim(), "GaussianMixture::log_prob: expected x of shape [n, ",
-              dim(), "], got ", x.sizes());
+  TORCH_CHECK(x.dim() == 2 && x.size(1) == dim(), "GaussianMixture::log_prob: expected x of shape [n, ", dim(),
+              "], got ", x.sizes());
   auto x64 = x.to(at::kDouble).unsqueeze(1);  // [n, 1, d]
-  auto m = to_tensor(means).unsqueeze(0);      // [1, J, d]
+  auto m = to_tensor(means).unsqueeze(0);     // [1, J, d]
   auto s = to_tensor(stds).unsqueeze(0);
-  auto z = (x64 - m) / s;                      // [n, J, d]
+  auto z = (x64 - m) / s;  // [n, J, d]
   auto log_comp = -0.5 * z.pow(2).sum(2) - s.log().sum(2) - 0.5 * dim() * std::log(2.0 * M_PI);
   return at::logsumexp(log_comp + log_weights(weights).unsqueeze(0), 1);
 }

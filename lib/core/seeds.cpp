@@ -1,4 +1,4 @@
-#include "core/seeds.h"
+#include "hold/core/seeds.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>

@@ -1,15 +1,15 @@
-#include "data/data_source.h"
+#include "hold/data/data_source.h"
 
 #include <ATen/ATen.h>
 
 #include <algorithm>
 
-#include "core/device.h"
-#include "core/error.h"
-#include "data/image_loader.h"
-#include "data/image_readers.h"
-#include "data/toy_dataset.h"
-#include "io/config.h"
+#include "hold/core/device.h"
+#include "hold/core/error.h"
+#include "hold/data/image_loader.h"
+#include "hold/data/image_readers.h"
+#include "hold/data/toy_dataset.h"
+#include "hold/io/config.h"
 
 namespace hold {
 namespace {
@@ -108,7 +108,8 @@ std::unique_ptr<TrainingData> make_training_data(const RunConfig& config, int64_
 }
 
 at::Tensor reference_data(const DataConfig& d, int64_t n, at::Generator& gen) {
-  if (is_image_data(d.name)) throw UsageError("fresh reference data exists only for toy data sets (data.name " + d.name + ")");
+  if (is_image_data(d.name))
+    throw UsageError("fresh reference data exists only for toy data sets (data.name " + d.name + ")");
   return make_toy_dataset(d)->sample(n, gen);
 }
 

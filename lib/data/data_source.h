@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "data/image_readers.h"
+#include "hold/data/image_readers.h"
 
 namespace hold {
 

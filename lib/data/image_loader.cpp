@@ -1,4 +1,4 @@
-#include "data/image_loader.h"
+#include "hold/data/image_loader.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
@@ -14,7 +14,7 @@
 #include <sstream>
 #include <thread>
 
-#include "core/error.h"
+#include "hold/core/error.h"
 
 namespace hold {
 namespace {
@@ -192,7 +192,8 @@ struct ImageLoader::Batcher {
     // no intra-op threads, so the prefetch thread never competes for cores.
     const int64_t p = options.pad, out_h = h + 2 * p, out_w = w + 2 * p;
     // Pinned (page-locked) for a GPU run: its copy to the device is then asynchronous.
-    at::Tensor out = at::empty({local, c, out_h, out_w}, at::TensorOptions(at::kFloat).pinned_memory(options.pin_memory));
+    at::Tensor out =
+        at::empty({local, c, out_h, out_w}, at::TensorOptions(at::kFloat).pinned_memory(options.pin_memory));
     float* dst = out.data_ptr<float>();
     const uint8_t* src_base = images.data_ptr<uint8_t>();
     for (int64_t k = 0; k < local; ++k) {
@@ -225,8 +226,10 @@ ImageLoader::ImageLoader(ImageArray data, ImageLoaderOptions options) : batcher_
   const at::Tensor& x = data.images;
   if (!x.defined() || x.dim() != 4 || x.scalar_type() != at::kByte || !x.device().is_cpu()) {
     std::ostringstream got;
-    if (x.defined()) got << x.scalar_type() << " " << x.sizes() << " on " << x.device();
-    else got << "no tensor";
+    if (x.defined())
+      got << x.scalar_type() << " " << x.sizes() << " on " << x.device();
+    else
+      got << "no tensor";
     fail("image data must be uint8 [N, C, H, W] on the CPU, got " + got.str());
   }
   const ImageLoaderOptions& o = options;

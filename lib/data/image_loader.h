@@ -19,7 +19,7 @@
 #include <memory>
 #include <vector>
 
-#include "data/image_readers.h"
+#include "hold/data/image_readers.h"
 
 namespace hold {
 

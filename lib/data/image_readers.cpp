@@ -1,4 +1,4 @@
-#include "data/image_readers.h"
+#include "hold/data/image_readers.h"
 
 #include <ATen/ATen.h>
 #include <stb_image.h>         // implementation: libstb (linked by lib/CMakeLists.txt)
@@ -15,7 +15,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/error.h"
+#include "hold/core/error.h"
 
 namespace hold {
 namespace {
@@ -225,7 +225,8 @@ std::string mnist_file(const std::string& dir, const std::string& split, const s
 }
 
 ImageArray read_mnist_layout(const std::string& dir, const std::string& split, const std::string& name) {
-  return read_idx(mnist_file(dir, split, "-images-idx3-ubyte", name), mnist_file(dir, split, "-labels-idx1-ubyte", name));
+  return read_idx(mnist_file(dir, split, "-images-idx3-ubyte", name),
+                  mnist_file(dir, split, "-labels-idx1-ubyte", name));
 }
 
 // ---------------------------------------------------------------- image folders
@@ -272,7 +273,8 @@ void load_square(const std::string& path, int size, int channels, uint8_t* out) 
   const int stride = w * channels;
   std::vector<uint8_t> hwc(static_cast<size_t>(size) * size * channels);
   if (side == size) {
-    for (int y = 0; y < size; ++y) std::memcpy(&hwc[static_cast<size_t>(y) * size * channels], crop + y * stride, size * channels);
+    for (int y = 0; y < size; ++y)
+      std::memcpy(&hwc[static_cast<size_t>(y) * size * channels], crop + y * stride, size * channels);
   } else {
     // Box when shrinking averages whole source areas (no aliasing, no ringing);
     // triangle when enlarging is bilinear interpolation.
@@ -331,8 +333,8 @@ ImageArray read_mnist(const std::string& dir, const std::string& split) {
 }
 
 std::vector<int64_t> read_mnist_shape(const std::string& dir, const std::string& split) {
-  const std::string path = mnist_file(dir.empty() ? std::string(kDefaultFashionMnistDir) : dir, split,
-                                      "-images-idx3-ubyte", "IDX");
+  const std::string path =
+      mnist_file(dir.empty() ? std::string(kDefaultFashionMnistDir) : dir, split, "-images-idx3-ubyte", "IDX");
   gzFile f = gzopen(path.c_str(), "rb");  // reads plain files too
   uint8_t header[16];
   const int got = f ? gzread(f, header, sizeof header) : -1;

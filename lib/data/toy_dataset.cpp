@@ -1,11 +1,11 @@
-#include "data/toy_dataset.h"
+#include "hold/data/toy_dataset.h"
 
 #include <ATen/ATen.h>
 
 #include <cmath>
 
-#include "core/error.h"
-#include "io/config.h"
+#include "hold/core/error.h"
+#include "hold/io/config.h"
 
 namespace hold {
 namespace {
@@ -13,9 +13,7 @@ namespace {
 class MixtureDataset : public ToyDataset {
  public:
   explicit MixtureDataset(GaussianMixture mixture) : mixture_(std::move(mixture)) {}
-  at::Tensor sample(int64_t n, at::Generator gen) const override {
-    return mixture_.sample(n, gen, at::kFloat);
-  }
+  at::Tensor sample(int64_t n, at::Generator gen) const override { return mixture_.sample(n, gen, at::kFloat); }
   int64_t dim() const override { return mixture_.dim(); }
 
  private:
@@ -34,9 +32,10 @@ class SwissRollDataset : public ToyDataset {
     const at::Tensor noise = at::randn({n, 2}, gen, f64) * noise_;
     at::Tensor points = at::stack({t * at::cos(t), t * at::sin(t)}, 1) + noise;
     const auto& c = swissroll_centres();
-    const at::Tensor centres = at::tensor(
-        std::vector<double>{c[0][0], c[0][1], c[1][0], c[1][1], c[2][0], c[2][1], c[3][0], c[3][1], c[4][0], c[4][1]},
-        f64).view({5, 2});
+    const at::Tensor centres = at::tensor(std::vector<double>{c[0][0], c[0][1], c[1][0], c[1][1], c[2][0], c[2][1],
+                                                              c[3][0], c[3][1], c[4][0], c[4][1]},
+                                          f64)
+                                   .view({5, 2});
     return (points * scale_ + centres.index_select(0, roll)).to(at::kFloat);
   }
   int64_t dim() const override { return 2; }
@@ -69,8 +68,7 @@ const std::array<std::array<double, 2>, 5>& swissroll_centres() {
 std::unique_ptr<ToyDataset> make_toy_dataset(const DataConfig& config) {
   if (config.name == "swissroll") return std::make_unique<SwissRollDataset>(config.noise, config.scale);
   if (config.name == "gmm1d") {
-    return std::make_unique<MixtureDataset>(config.mixture.weights.empty() ? default_gmm1d_mixture()
-                                                                           : config.mixture);
+    return std::make_unique<MixtureDataset>(config.mixture.weights.empty() ? default_gmm1d_mixture() : config.mixture);
   }
   if (config.name == "gmm") {
     if (config.mixture.weights.empty()) {

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "core/gaussian_mixture.h"
+#include "hold/core/gaussian_mixture.h"
 
 namespace hold {
 

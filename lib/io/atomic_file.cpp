@@ -1,4 +1,4 @@
-#include "io/atomic_file.h"
+#include "hold/io/atomic_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/error.h"
+#include "hold/core/error.h"
 
 namespace hold {
 namespace {
@@ -48,8 +48,8 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   }
   const int err = errno;
   temp_path_.clear();
-  throw UsageError("cannot create a file in directory '" + dir_of(path_) + "': " + std::strerror(err) + " (" +
-                   path_ + ")");
+  throw UsageError("cannot create a file in directory '" + dir_of(path_) + "': " + std::strerror(err) + " (" + path_ +
+                   ")");
 }
 
 AtomicFile::~AtomicFile() {

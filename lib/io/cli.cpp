@@ -1,25 +1,28 @@
-#include "io/cli.h"
+#include "hold/io/cli.h"
 
 #include <malloc.h>
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
-#include <CLI/CLI.hpp>
 #include <c10/util/Exception.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <exception>
 #include <thread>
 
-#include "core/build_info.h"
-#include "core/error.h"
+#include "hold/core/build_info.h"
+#include "hold/core/error.h"
 
 namespace hold {
 
 void CommonFlags::add_config_flag(CLI::App& app, const std::string& flag, const std::string& key,
                                   const std::string& help) {
   app.add_option_function<std::string>(
-      flag, [this, flag, key](const std::string& value) { flag_overrides.push_back({key, value, flag}); },
+      flag,
+      [this, flag, key](const std::string& value) {
+        flag_overrides.push_back({key, value, flag});
+      },
       help + " (sets " + key + ")");
 }
 
@@ -80,7 +83,9 @@ int run_app(int argc, char** argv, const std::string& name, const std::string& d
   CommonFlags flags;
   CLI::App app(description, name);
   try {
-    app.set_version_flag("--version", [] { return version_report(); }, "print hold's version and build (LibTorch, CUDA, cuDNN, NCCL, BLAS, OpenMP, GPUs) and exit");
+    app.set_version_flag(
+        "--version", [] { return version_report(); },
+        "print hold's version and build (LibTorch, CUDA, cuDNN, NCCL, BLAS, OpenMP, GPUs) and exit");
     app.add_option("--config", flags.config_path, "run config (YAML); see docs/configuration.md");
     flags.add_config_flag(app, "--seed", "seed", "random seed");
     flags.add_config_flag(app, "--device", "device", "cpu, cuda or cuda:<index>");

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "io/config.h"
+#include "hold/io/config.h"
 
 namespace CLI {
 class App;

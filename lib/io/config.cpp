@@ -8,7 +8,7 @@
 //   5. validate: ranges, the mixture, then SdeConfig / make_sde / SamplerOptions /
 //      ObjectiveConfig validators (their "(sde.beta)" is rewritten to the origin)
 //      and the combinations across sections.
-#include "io/config.h"
+#include "hold/io/config.h"
 
 #include <ATen/Context.h>
 #include <yaml-cpp/yaml.h>
@@ -27,10 +27,10 @@
 #include <sstream>
 #include <type_traits>
 
-#include "core/error.h"
-#include "core/format.h"
-#include "data/data_source.h"
-#include "data/toy_dataset.h"
+#include "hold/core/error.h"
+#include "hold/core/format.h"
+#include "hold/data/data_source.h"
+#include "hold/data/toy_dataset.h"
 
 namespace hold {
 namespace {
@@ -219,7 +219,9 @@ Key points_field(std::string path, std::vector<std::vector<double>>& (*ref)(RunC
              [ref](const RunConfig& c, YAML::Emitter& out) { emit_points(out, ref(const_cast<RunConfig&>(c))); }};
 }
 
-#define HOLD_FIELD(path, member) field(path, [](RunConfig& c) -> auto& { return c.member; })
+#define HOLD_FIELD(path, member) \
+  field(                         \
+      path, [](RunConfig & c) -> auto& { return c.member; })
 
 const std::vector<Key>& keys() {
   static const std::vector<Key> table{
@@ -255,8 +257,10 @@ const std::vector<Key>& keys() {
       HOLD_FIELD("data.pad", data.pad),
       HOLD_FIELD("data.prefetch", data.prefetch),
       HOLD_FIELD("data.weights", data.mixture.weights),
-      points_field("data.means", [](RunConfig& c) -> auto& { return c.data.mixture.means; }),
-      points_field("data.stds", [](RunConfig& c) -> auto& { return c.data.mixture.stds; }),
+      points_field(
+          "data.means", [](RunConfig & c) -> auto& { return c.data.mixture.means; }),
+      points_field(
+          "data.stds", [](RunConfig & c) -> auto& { return c.data.mixture.stds; }),
 
       HOLD_FIELD("model.name", model.name),
       HOLD_FIELD("model.hidden", model.hidden),
@@ -333,7 +337,8 @@ const std::vector<Key>& keys() {
 #undef HOLD_FIELD
 
 const std::vector<std::string>& section_names() {
-  static const std::vector<std::string> names{"sde", "data", "model", "objective", "train", "sample", "likelihood", "distributed"};
+  static const std::vector<std::string> names{"sde",   "data",   "model",      "objective",
+                                              "train", "sample", "likelihood", "distributed"};
   return names;
 }
 
@@ -359,8 +364,8 @@ size_t edit_distance(const std::string& a, const std::string& b) {
     row[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
       const size_t up = row[j];
-      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                        std::tolower(static_cast<unsigned char>(b[j - 1]));
+      const bool same =
+          std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
       row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
       diag = up;
     }
@@ -388,7 +393,6 @@ std::string nearest(const std::string& word, const std::vector<std::string>& can
   return best;
 }
 
-
 std::string unknown_key_message(const std::string& path) {
   std::vector<std::string> candidates = config_keys();
   candidates.insert(candidates.end(), section_names().begin(), section_names().end());
@@ -414,9 +418,8 @@ void check_choice(const std::string& value, const std::vector<std::string>& choi
                   const std::string& where) {
   if (std::find(choices.begin(), choices.end(), value) != choices.end()) return;
   const std::string guess = nearest(value, choices);
-  throw ConfigError("unknown " + what + " '" + value + "', " +
-                    (guess.empty() ? "" : "did you mean '" + guess + "'? ") + "valid: " + join(choices) + " (" +
-                    where + ")");
+  throw ConfigError("unknown " + what + " '" + value + "', " + (guess.empty() ? "" : "did you mean '" + guess + "'? ") +
+                    "valid: " + join(choices) + " (" + where + ")");
 }
 
 // ---------------------------------------------------------------- flattening
@@ -455,8 +458,8 @@ Entries flatten(const YAML::Node& root, const std::string& source) {
   Entries entries;
   if (root.IsNull()) return entries;  // an empty file: all defaults
   if (!root.IsMap()) {
-    throw ConfigError("a config must be a mapping of keys and sections, got " + describe(root) + " (" + source +
-                      ":" + std::to_string(root.Mark().line + 1) + ")");
+    throw ConfigError("a config must be a mapping of keys and sections, got " + describe(root) + " (" + source + ":" +
+                      std::to_string(root.Mark().line + 1) + ")");
   }
   for (const auto& top : root) {
     const std::string name = key_text(top.first, source);
@@ -532,8 +535,9 @@ void validate_top_level(const RunConfig& c) {
   require(std::regex_match(c.device, device_re), c, "device",
           "device must be cpu, cuda, cuda:<index> or auto, got '" + c.device + "'");
   require(c.device == "cpu" || c.device == "auto" || at::hasCUDA(), c, "device",
-          "device '" + c.device + "' is not available: no CUDA GPU is visible (or this LibTorch lacks CUDA; "
-          "hold-train --version tells)");
+          "device '" + c.device +
+              "' is not available: no CUDA GPU is visible (or this LibTorch lacks CUDA; "
+              "hold-train --version tells)");
 }
 
 void validate_ncsnpp(RunConfig& c) {
@@ -611,7 +615,8 @@ void validate_train(const RunConfig& c) {
   require(t.ckpt_every >= 1, c, "train.ckpt_every", "ckpt_every must be >= 1, got " + std::to_string(t.ckpt_every));
   require(t.keep_checkpoints >= 1, c, "train.keep_checkpoints",
           "keep_checkpoints must be >= 1, got " + std::to_string(t.keep_checkpoints));
-  require(t.sample_every >= 0, c, "train.sample_every", "sample_every must be >= 0, got " + std::to_string(t.sample_every));
+  require(t.sample_every >= 0, c, "train.sample_every",
+          "sample_every must be >= 0, got " + std::to_string(t.sample_every));
   require(t.sample_grid >= 1, c, "train.sample_grid", "sample_grid must be >= 1, got " + std::to_string(t.sample_grid));
   check_choice(t.precision, {"fp32", "bf16", "fp16"}, "precision", c.where("train.precision"));
   require(t.max_nonfinite >= 1, c, "train.max_nonfinite",
@@ -648,11 +653,11 @@ void resolve_mixture(RunConfig& c) {
   }
   with_origins(c, [&] { m.validate("data"); });
   if (d.name == "gmm1d") {
-    require(m.dim() == 1, c, "data.means", "data set 'gmm1d' needs a 1-D mixture, got dimension " +
-                                                std::to_string(m.dim()));
+    require(m.dim() == 1, c, "data.means",
+            "data set 'gmm1d' needs a 1-D mixture, got dimension " + std::to_string(m.dim()));
   } else if (d.name == "swissroll") {
-    require(m.dim() == 2, c, "data.means", "data set 'swissroll' is 2-D, got a mixture of dimension " +
-                                                std::to_string(m.dim()));
+    require(m.dim() == 2, c, "data.means",
+            "data set 'swissroll' is 2-D, got a mixture of dimension " + std::to_string(m.dim()));
     c.warnings.push_back("the mixture (data.weights/means/stds) is not used by data set 'swissroll' (" +
                          c.where("data.means") + ")");
   }
@@ -661,14 +666,16 @@ void resolve_mixture(RunConfig& c) {
 void validate_image_data(const RunConfig& c) {
   const DataConfig& d = c.data;
   check_choice(d.split, {"train", "test"}, "split", c.where("data.split"));
-  require(d.channels == 1 || d.channels == 3, c, "data.channels", "channels must be 1 or 3, got " + std::to_string(d.channels));
+  require(d.channels == 1 || d.channels == 3, c, "data.channels",
+          "channels must be 1 or 3, got " + std::to_string(d.channels));
   require(d.pad >= 0, c, "data.pad", "pad must be >= 0, got " + std::to_string(d.pad));
   require(d.prefetch >= 0, c, "data.prefetch", "prefetch must be >= 0, got " + std::to_string(d.prefetch));
   require(d.image_size >= 0, c, "data.image_size", "image_size must be >= 0, got " + std::to_string(d.image_size));
   require(d.name != "image_folder" || d.image_size > 0, c, "data.image_size",
           "data set 'image_folder' needs data.image_size (the side images are resized to)");
   require(d.name != "image_folder" || !d.path.empty(), c, "data.path", "data set 'image_folder' needs data.path");
-  require(d.name != "mnist" || !d.path.empty(), c, "data.path", "data set 'mnist' needs data.path (the IDX files' folder)");
+  require(d.name != "mnist" || !d.path.empty(), c, "data.path",
+          "data set 'mnist' needs data.path (the IDX files' folder)");
   require(d.name != "cifar10" || !d.path.empty(), c, "data.path",
           "data set 'cifar10' needs data.path (the folder cifar-10-batches-bin or its parent)");
 }
@@ -695,7 +702,8 @@ double data_radius(const RunConfig& c) {
   const GaussianMixture& m = c.data.mixture;
   for (int j = 0; j < m.num_components(); ++j) {
     double mean2 = 0, var = 0;
-    for (size_t i = 0; i < m.means[j].size(); ++i) mean2 += m.means[j][i] * m.means[j][i], var += m.stds[j][i] * m.stds[j][i];
+    for (size_t i = 0; i < m.means[j].size(); ++i)
+      mean2 += m.means[j][i] * m.means[j][i], var += m.stds[j][i] * m.stds[j][i];
     r = std::max(r, std::sqrt(mean2) + 3 * std::sqrt(var));
   }
   return r;
@@ -716,8 +724,7 @@ void add_prior_warnings(RunConfig& c, const LinearSde& sde) {
     const double diameter = 2 * data_radius(c);
     if (c.sde.sigma_max < diameter) {
       c.warnings.push_back("sigma_max " + fmt(c.sde.sigma_max) + " is below the data's diameter (about " +
-                           fmt(diameter) + "): the prior will not cover the data (" + c.where("sde.sigma_max") +
-                           ")");
+                           fmt(diameter) + "): the prior will not cover the data (" + c.where("sde.sigma_max") + ")");
     }
   }
 }
@@ -755,7 +762,7 @@ YAML::Node parse_yaml(const std::string& text, const std::string& source) {
 }
 
 std::string read_text_file(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     throw ConfigError(std::string("cannot read config file: ") + std::strerror(errno) + " (" + path + ")");
   }

@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "core/gaussian_mixture.h"
-#include "likelihood/likelihood.h"
-#include "objectives/objective.h"
-#include "samplers/sampler.h"
-#include "sde/presets.h"
-#include "train/distributed.h"
+#include "hold/core/gaussian_mixture.h"
+#include "hold/likelihood/likelihood.h"
+#include "hold/objectives/objective.h"
+#include "hold/samplers/sampler.h"
+#include "hold/sde/presets.h"
+#include "hold/train/distributed.h"
 
 namespace hold {
 
@@ -177,8 +177,7 @@ RunConfig parse_config(const std::string& yaml_text, const std::string& source,
 RunConfig load_config(const std::string& path, const std::vector<std::string>& overrides,
                       const std::vector<ConfigOverride>& flags);
 RunConfig parse_config(const std::string& yaml_text, const std::string& source,
-                       const std::vector<std::string>& overrides,
-                       const std::vector<ConfigOverride>& flags);
+                       const std::vector<std::string>& overrides, const std::vector<ConfigOverride>& flags);
 /// The resolved config as YAML (written to the work dir and into checkpoints);
 /// parse_config(to_yaml(c)) reproduces c.
 std::string to_yaml(const RunConfig& config);

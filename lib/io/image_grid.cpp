@@ -1,4 +1,4 @@
-#include "io/image_grid.h"
+#include "hold/io/image_grid.h"
 
 #include <ATen/ATen.h>
 
@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <sstream>
 
-#include "core/error.h"
-#include "io/plot.h"
+#include "hold/core/error.h"
+#include "hold/io/plot.h"
 
 namespace hold {
 namespace {
@@ -27,8 +27,8 @@ std::string shape_of(const at::Tensor& t) {
 /// Copies an H × W × C uint8 image, enlarged `scale` times, into a row-major
 /// image of dst_width pixels of dst_channels at (x0, y0); grey → RGB when
 /// dst_channels is 3 and C is 1.
-void blit(unsigned char* dst, int64_t dst_width, int64_t dst_channels, int64_t x0, int64_t y0,
-          const unsigned char* src, int64_t h, int64_t w, int64_t c, int64_t scale) {
+void blit(unsigned char* dst, int64_t dst_width, int64_t dst_channels, int64_t x0, int64_t y0, const unsigned char* src,
+          int64_t h, int64_t w, int64_t c, int64_t scale) {
   for (int64_t y = 0; y < h * scale; ++y) {
     const unsigned char* row = src + (y / scale) * w * c;
     unsigned char* out = dst + ((y0 + y) * dst_width + x0) * dst_channels;
@@ -68,8 +68,8 @@ at::Tensor to_uint8_nhwc(const at::Tensor& x, bool centered) {
   return y.to(at::kByte).permute({0, 2, 3, 1}).contiguous();
 }
 
-void write_image_grid_png(const std::string& path, const at::Tensor& x, int64_t nrow, bool centered,
-                          int64_t padding, int64_t scale) {
+void write_image_grid_png(const std::string& path, const at::Tensor& x, int64_t nrow, bool centered, int64_t padding,
+                          int64_t scale) {
   if (x.dim() != 4 || x.size(0) < 1 || (x.size(1) != 1 && x.size(1) != 3)) {
     throw UsageError("an image grid needs images of shape [N >= 1, C = 1 or 3, H, W], got " + shape_of(x) + " (" +
                      path + ")");
@@ -101,20 +101,20 @@ void write_trajectory_png(const std::string& path, const std::vector<at::Tensor>
                           const std::vector<double>& times, int64_t num_blocks, bool centered) {
   if (states.empty() || states.size() != times.size()) {
     throw UsageError("a trajectory picture needs one time per state and at least one state, got " +
-                     std::to_string(states.size()) + " states and " + std::to_string(times.size()) + " times (" +
-                     path + ")");
+                     std::to_string(states.size()) + " states and " + std::to_string(times.size()) + " times (" + path +
+                     ")");
   }
   const at::Tensor& first = states.front();
   if (num_blocks < 1 || first.dim() != 4 || first.size(0) < 1 || first.size(1) % num_blocks != 0 ||
       (first.size(1) / num_blocks != 1 && first.size(1) / num_blocks != 3)) {
-    throw UsageError("a trajectory picture needs states of shape [S, K·C, H, W] with K = " +
-                     std::to_string(num_blocks) + " blocks of C = 1 or 3 channels, got " + shape_of(first) + " (" +
-                     path + ")");
+    throw UsageError(
+        "a trajectory picture needs states of shape [S, K·C, H, W] with K = " + std::to_string(num_blocks) +
+        " blocks of C = 1 or 3 channels, got " + shape_of(first) + " (" + path + ")");
   }
   for (const at::Tensor& s : states) {
     if (s.sizes() != first.sizes()) {
-      throw UsageError("trajectory states differ in shape: " + shape_of(first) + " and " + shape_of(s) + " (" +
-                       path + ")");
+      throw UsageError("trajectory states differ in shape: " + shape_of(first) + " and " + shape_of(s) + " (" + path +
+                       ")");
     }
   }
   const int64_t num_samples = first.size(0), k_blocks = num_blocks, c = first.size(1) / num_blocks;
@@ -157,8 +157,8 @@ void write_trajectory_png(const std::string& path, const std::vector<at::Tensor>
     const std::string label = time_label(times[i]);
     const float text_scale = text_width_px(label, kTextScale) <= tile_w + kGap ? kTextScale : 1.0f;
     draw_text_rgb8(out.data(), static_cast<int>(width), static_cast<int>(height),
-                   col_left(i) + (tile_w - text_width_px(label, text_scale)) / 2.0f,
-                   kLabelRow - 6 - 7 * text_scale, label, kInk, text_scale);
+                   col_left(i) + (tile_w - text_width_px(label, text_scale)) / 2.0f, kLabelRow - 6 - 7 * text_scale,
+                   label, kInk, text_scale);
   }
   const auto right_aligned = [&](const std::string& l, float y) {
     draw_text_rgb8(out.data(), static_cast<int>(width), static_cast<int>(height),

@@ -1,11 +1,11 @@
-#include "io/jsonl.h"
+#include "hold/io/jsonl.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
 #include <cstring>
 
-#include "core/error.h"
+#include "hold/core/error.h"
 
 namespace hold {
 

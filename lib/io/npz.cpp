@@ -1,4 +1,4 @@
-#include "io/npz.h"
+#include "hold/io/npz.h"
 
 #include <ATen/ATen.h>
 #include <zlib.h>
@@ -12,8 +12,8 @@
 #include <regex>
 #include <sstream>
 
-#include "core/error.h"
-#include "io/atomic_file.h"
+#include "hold/core/error.h"
+#include "hold/io/atomic_file.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "npz I/O assumes a little-endian host");
 
@@ -28,8 +28,8 @@ struct DtypeCode {
 };
 
 const DtypeCode kDtypes[] = {
-    {at::kFloat, "<f4"}, {at::kDouble, "<f8"}, {at::kHalf, "<f2"},  {at::kByte, "|u1"},  {at::kChar, "|i1"},
-    {at::kShort, "<i2"}, {at::kInt, "<i4"},    {at::kLong, "<i8"},  {at::kBool, "|b1"},
+    {at::kFloat, "<f4"}, {at::kDouble, "<f8"}, {at::kHalf, "<f2"}, {at::kByte, "|u1"}, {at::kChar, "|i1"},
+    {at::kShort, "<i2"}, {at::kInt, "<i4"},    {at::kLong, "<i8"}, {at::kBool, "|b1"},
 };
 
 const char* descr_of(at::ScalarType type, const std::string& where) {
@@ -64,7 +64,9 @@ uint32_t get16(const std::string& s, size_t at) {
   return static_cast<uint8_t>(s[at]) | (static_cast<uint32_t>(static_cast<uint8_t>(s[at + 1])) << 8);
 }
 uint32_t get32(const std::string& s, size_t at) { return get16(s, at) | (get16(s, at + 2) << 16); }
-uint64_t get64(const std::string& s, size_t at) { return get32(s, at) | (static_cast<uint64_t>(get32(s, at + 4)) << 32); }
+uint64_t get64(const std::string& s, size_t at) {
+  return get32(s, at) | (static_cast<uint64_t>(get32(s, at + 4)) << 32);
+}
 
 // ---------------------------------------------------------------- zip records
 

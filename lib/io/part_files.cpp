@@ -1,10 +1,10 @@
-#include "io/part_files.h"
+#include "hold/io/part_files.h"
 
 #include <chrono>
 #include <filesystem>
 #include <thread>
 
-#include "core/error.h"
+#include "hold/core/error.h"
 
 namespace hold {
 namespace fs = std::filesystem;

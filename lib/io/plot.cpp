@@ -1,4 +1,4 @@
-#include "io/plot.h"
+#include "hold/io/plot.h"
 
 #include <ATen/ATen.h>
 #include <stb_image_write.h>  // implementation: libstb (linked by lib/CMakeLists.txt)
@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
-#include "io/atomic_file.h"
+#include "hold/core/error.h"
+#include "hold/io/atomic_file.h"
 
 namespace hold {
 namespace {
@@ -30,8 +30,8 @@ constexpr Rgb kBlue{31, 119, 180};
 constexpr Rgb kOrange{255, 127, 14};
 constexpr Rgb kRed{200, 30, 30};
 // Line plots: matplotlib's tab10 order, so curves look familiar.
-constexpr Rgb kPalette[] = {kBlue, kOrange, {44, 160, 44}, {214, 39, 40}, {148, 103, 189}, {140, 86, 75},
-                            {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207}};
+constexpr Rgb kPalette[] = {kBlue,         kOrange,         {44, 160, 44},   {214, 39, 40},  {148, 103, 189},
+                            {140, 86, 75}, {227, 119, 194}, {127, 127, 127}, {188, 189, 34}, {23, 190, 207}};
 
 // Margins around the axes, in pixels: room for tick labels and the title.
 constexpr int kLeft = 70, kRight = 20, kTop = 40, kBottom = 45;
@@ -69,7 +69,8 @@ class Canvas {
   }
   void fill_rect(float x0, float y0, float x1, float y1, const Rgb& c, float a = 1) {
     for (int y = static_cast<int>(std::floor(std::min(y0, y1))); y < static_cast<int>(std::ceil(std::max(y0, y1))); ++y)
-      for (int x = static_cast<int>(std::floor(std::min(x0, x1))); x < static_cast<int>(std::ceil(std::max(x0, x1))); ++x)
+      for (int x = static_cast<int>(std::floor(std::min(x0, x1))); x < static_cast<int>(std::ceil(std::max(x0, x1)));
+           ++x)
         blend(x, y, c, a);
   }
   /// An anti-aliased disc.
@@ -102,7 +103,8 @@ class Canvas {
   std::vector<unsigned char> to_rgb8() const {
     std::vector<unsigned char> out(px_.size() * 3);
     for (size_t i = 0; i < px_.size(); ++i)
-      for (int k = 0; k < 3; ++k) out[3 * i + k] = static_cast<unsigned char>(std::lround(std::clamp(px_[i][k], 0.0f, 255.0f)));
+      for (int k = 0; k < 3; ++k)
+        out[3 * i + k] = static_cast<unsigned char>(std::lround(std::clamp(px_[i][k], 0.0f, 255.0f)));
     return out;
   }
 
@@ -254,13 +256,16 @@ void write_scatter_png(const std::string& path, const at::Tensor& points, const 
   const bool has_ref = reference.defined() && reference.numel() > 0;
   for (const at::Tensor* t : {&points, has_ref ? &reference : nullptr}) {
     if (t && (t->dim() != 2 || t->size(1) != 2)) {
-      throw UsageError("a scatter plot needs points of shape [n, 2], got " + std::to_string(t->dim()) +
-                       "-D input (" + path + ")");
+      throw UsageError("a scatter plot needs points of shape [n, 2], got " + std::to_string(t->dim()) + "-D input (" +
+                       path + ")");
     }
   }
   const std::vector<double> p = host_values(points), r = has_ref ? host_values(reference) : std::vector<double>{};
-  Axes a{{options.x_min, options.x_max}, {options.y_min, options.y_max}, static_cast<float>(kLeft),
-         static_cast<float>(kTop), static_cast<float>(options.width - kRight),
+  Axes a{{options.x_min, options.x_max},
+         {options.y_min, options.y_max},
+         static_cast<float>(kLeft),
+         static_cast<float>(kTop),
+         static_cast<float>(options.width - kRight),
          static_cast<float>(options.height - kBottom)};
   if (!a.x.valid() || !a.y.valid()) {
     // One scale for both axes: circles stay circles.
@@ -304,8 +309,12 @@ void write_histogram_png(const std::string& path, const at::Tensor& values, cons
     throw UsageError("a histogram needs values of shape [n] or [n, 1] (" + path + ")");
   }
   const std::vector<double> v = host_values(values), r = has_ref ? host_values(reference) : std::vector<double>{};
-  Axes a{{options.x_min, options.x_max}, {0, 1}, static_cast<float>(kLeft), static_cast<float>(kTop),
-         static_cast<float>(options.width - kRight), static_cast<float>(options.height - kBottom)};
+  Axes a{{options.x_min, options.x_max},
+         {0, 1},
+         static_cast<float>(kLeft),
+         static_cast<float>(kTop),
+         static_cast<float>(options.width - kRight),
+         static_cast<float>(options.height - kBottom)};
   if (!a.x.valid()) a.x = padded(auto_range(r, auto_range(v)));
 
   const double bin_width = (a.x.hi - a.x.lo) / options.bins;
@@ -375,8 +384,10 @@ bool clip_segment(float& x0, float& y0, float& x1, float& y1, float left, float 
       continue;
     }
     const float t = q[i] / p[i];
-    if (p[i] < 0) t0 = std::max(t0, t);
-    else t1 = std::min(t1, t);
+    if (p[i] < 0)
+      t0 = std::max(t0, t);
+    else
+      t1 = std::min(t1, t);
   }
   if (t0 > t1) return false;
   const float ax = x0 + t0 * dx, ay = y0 + t0 * dy;
@@ -398,8 +409,13 @@ Axes line_axes(const std::vector<Series>& series, const PlotOptions& o, float y0
                        std::to_string(s.ys.size()) + " y values (" + path + ")");
     }
   }
-  Axes a{{o.x_min, o.x_max}, {o.y_min, o.y_max}, static_cast<float>(kLeft), y0 + kTop,
-         static_cast<float>(o.width - kRight), y0 + o.height - kBottom, o.log_y};
+  Axes a{{o.x_min, o.x_max},
+         {o.y_min, o.y_max},
+         static_cast<float>(kLeft),
+         y0 + kTop,
+         static_cast<float>(o.width - kRight),
+         y0 + o.height - kBottom,
+         o.log_y};
   if (o.log_y && a.y.valid()) {
     if (!(o.y_min > 0)) throw UsageError("a log-scale y axis needs y_min > 0 (" + path + ")");
     a.y = {std::log10(o.y_min), std::log10(o.y_max)};
@@ -469,7 +485,8 @@ void write_line_plots_png(const std::string& path, const std::vector<std::vector
     right_margin = std::max(right_margin, options[i].width - axes.back().right);
     width = std::max(width, options[i].width), height += options[i].height;
   }
-  if (height > 16384) throw UsageError("stacked plots are " + std::to_string(height) + " px tall, over 16384 (" + path + ")");
+  if (height > 16384)
+    throw UsageError("stacked plots are " + std::to_string(height) + " px tall, over 16384 (" + path + ")");
   Canvas c(width, height, kBackground);
   for (size_t i = 0; i < panels.size(); ++i) {
     axes[i].left = left, axes[i].right = options[i].width - right_margin;  // stacked boxes line up
@@ -489,7 +506,8 @@ void draw_text_rgb8(unsigned char* rgb, int width, int height, float x, float y,
     const int j0 = std::max(0, static_cast<int>(std::ceil(y + r[1] * scale - 0.5f)));
     const int j1 = std::min(height, static_cast<int>(std::ceil(y + r[3] * scale - 0.5f)));
     for (int j = j0; j < j1; ++j)
-      for (int i = i0; i < i1; ++i) std::copy(colour.begin(), colour.end(), rgb + 3 * (static_cast<size_t>(j) * width + i));
+      for (int i = i0; i < i1; ++i)
+        std::copy(colour.begin(), colour.end(), rgb + 3 * (static_cast<size_t>(j) * width + i));
   }
 }
 

@@ -1,4 +1,4 @@
-#include "io/progress.h"
+#include "hold/io/progress.h"
 
 #include <unistd.h>
 

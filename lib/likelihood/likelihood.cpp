@@ -1,4 +1,4 @@
-#include "likelihood/likelihood.h"
+#include "hold/likelihood/likelihood.h"
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
@@ -7,13 +7,13 @@
 #include <cmath>
 #include <vector>
 
-#include "core/error.h"
-#include "core/format.h"
-#include "models/score_model.h"
-#include "samplers/probability_flow.h"
-#include "samplers/runge_kutta.h"
-#include "sde/blocks.h"
-#include "sde/linear_sde.h"
+#include "hold/core/error.h"
+#include "hold/core/format.h"
+#include "hold/models/score_model.h"
+#include "hold/samplers/probability_flow.h"
+#include "hold/samplers/runge_kutta.h"
+#include "hold/sde/blocks.h"
+#include "hold/sde/linear_sde.h"
 
 namespace hold {
 namespace {
@@ -65,8 +65,7 @@ class ScoreDivergence {
     at::Tensor sum = at::zeros({flat.size(0)}, score.options());
     for (int64_t i = 0; i < d; ++i) {
       const at::Tensor one = at::ones({flat.size(0)}, score.options());
-      const at::Tensor vjp =
-          torch::autograd::grad({flat.select(1, i)}, {input}, {one}, /*retain_graph=*/i + 1 < d)[0];
+      const at::Tensor vjp = torch::autograd::grad({flat.select(1, i)}, {input}, {one}, /*retain_graph=*/i + 1 < d)[0];
       sum += last_block(vjp, num_blocks_).flatten(1).select(1, i);
     }
     return sum;
@@ -105,11 +104,14 @@ std::pair<at::Tensor, at::Tensor> initial_state(const LinearSde& sde, const at::
 }  // namespace
 
 void LikelihoodOptions::validate(const LinearSde& sde) const {
-  if (!(t_eps > 0 && t_eps < sde.t_max())) reject("t_eps must lie in (0, T = " + fmt(sde.t_max()) + "), got " + fmt(t_eps), "t_eps");
+  if (!(t_eps > 0 && t_eps < sde.t_max()))
+    reject("t_eps must lie in (0, T = " + fmt(sde.t_max()) + "), got " + fmt(t_eps), "t_eps");
   if (!(atol > 0)) reject("atol must be positive, got " + fmt(atol), "atol");
   if (!(rtol > 0)) reject("rtol must be positive, got " + fmt(rtol), "rtol");
-  if (trace != "hutchinson" && trace != "exact") reject("unknown trace '" + trace + "', expected one of: hutchinson, exact", "trace");
-  if (probe != "rademacher" && probe != "gaussian") reject("unknown probe '" + probe + "', expected one of: rademacher, gaussian", "probe");
+  if (trace != "hutchinson" && trace != "exact")
+    reject("unknown trace '" + trace + "', expected one of: hutchinson, exact", "trace");
+  if (probe != "rademacher" && probe != "gaussian")
+    reject("unknown probe '" + probe + "', expected one of: rademacher, gaussian", "probe");
   if (probes < 1) reject("probes must be >= 1, got " + std::to_string(probes), "probes");
   if (batch < 1) reject("batch must be >= 1, got " + std::to_string(batch), "batch");
   if (n < 0) reject("n must be >= 0 (0: the whole split), got " + std::to_string(n), "n");
@@ -122,8 +124,8 @@ LikelihoodBatch log_likelihood_bound(const LinearSde& sde, ScoreModel& model, co
   const int64_t n = x.size(0);
   auto [u0, log_q] = initial_state(sde, x.to(at::kDouble).cpu(), gen);
   const at::TensorOptions state_options = at::TensorOptions().dtype(options.dtype).device(options.device);
-  const at::Tensor probes = options.trace == "exact" ? at::Tensor()
-                                                      : draw_probes(options, x.sizes(), gen).to(state_options);
+  const at::Tensor probes =
+      options.trace == "exact" ? at::Tensor() : draw_probes(options, x.sizes(), gen).to(state_options);
 
   CountingScoreModel counted(model);
   const ProbabilityFlow flow(sde, counted, n, x[0].numel(), state_options);

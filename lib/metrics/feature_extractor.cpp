@@ -1,9 +1,9 @@
-#include "metrics/feature_extractor.h"
+#include "hold/metrics/feature_extractor.h"
 
 #include <ATen/ATen.h>
 #include <torch/script.h>
 
-#include "core/error.h"
+#include "hold/core/error.h"
 
 namespace hold {
 
@@ -17,8 +17,8 @@ FeatureExtractor::FeatureExtractor(const std::string& path, c10::Device device) 
     impl_ = std::make_unique<Impl>(Impl{torch::jit::load(path, device), device});
   } catch (const c10::Error& e) {
     const std::string what = e.what_without_backtrace();
-    throw UsageError("cannot load the TorchScript feature extractor: " + what.substr(0, what.find('\n')) + " (" +
-                     path + ")");
+    throw UsageError("cannot load the TorchScript feature extractor: " + what.substr(0, what.find('\n')) + " (" + path +
+                     ")");
   }
   impl_->module.eval();
 }

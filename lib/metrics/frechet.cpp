@@ -1,11 +1,11 @@
-#include "metrics/frechet.h"
+#include "hold/metrics/frechet.h"
 
 #include <ATen/ATen.h>
 
 #include <algorithm>
 #include <sstream>
 
-#include "core/error.h"
+#include "hold/core/error.h"
 
 namespace hold {
 namespace {
@@ -19,8 +19,7 @@ at::Tensor psd_sqrt(const at::Tensor& m) {
 void check_shapes(const at::Tensor& mu, const at::Tensor& sigma, int64_t d) {
   if (mu.dim() != 1 || mu.size(0) != d || sigma.dim() != 2 || sigma.size(0) != d || sigma.size(1) != d) {
     std::ostringstream os;
-    os << "Fréchet distance needs mu [D] and sigma [D, D] of one D, got " << mu.sizes() << " and "
-       << sigma.sizes();
+    os << "Fréchet distance needs mu [D] and sigma [D, D] of one D, got " << mu.sizes() << " and " << sigma.sizes();
     throw UsageError(os.str());
   }
 }

@@ -1,4 +1,4 @@
-#include "metrics/sample_distance.h"
+#include "hold/metrics/sample_distance.h"
 
 #include <ATen/ATen.h>
 
@@ -6,7 +6,7 @@
 #include <cmath>
 #include <vector>
 
-#include "core/error.h"
+#include "hold/core/error.h"
 
 namespace hold {
 namespace {
@@ -71,8 +71,7 @@ double wasserstein_1d(const at::Tensor& a, const at::Tensor& b, double p) {
   return std::pow(total, 1.0 / p);
 }
 
-double sliced_wasserstein(const at::Tensor& x, const at::Tensor& y, at::Generator gen, int64_t projections,
-                          double p) {
+double sliced_wasserstein(const at::Tensor& x, const at::Tensor& y, at::Generator gen, int64_t projections, double p) {
   const at::Tensor a = as_points(x, "sliced_wasserstein x").cpu();
   const at::Tensor b = as_points(y, "sliced_wasserstein y").cpu();
   if (a.size(1) != b.size(1)) throw UsageError("point sets of different dimension (sliced_wasserstein)");

@@ -1,4 +1,4 @@
-#include "models/ema.h"
+#include "hold/models/ema.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "core/torch_fwd.h"
+#include "hold/core/torch_fwd.h"
 
 namespace hold {
 

@@ -1,16 +1,15 @@
-#include "models/eps_score_model.h"
+#include "hold/models/eps_score_model.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
-#include "models/eps_network.h"
-#include "sde/blocks.h"
-#include "sde/linear_sde.h"
+#include "hold/models/eps_network.h"
+#include "hold/sde/blocks.h"
+#include "hold/sde/linear_sde.h"
 
 namespace hold {
 
-EpsScoreModel::EpsScoreModel(std::shared_ptr<EpsNetwork> net, const LinearSde& sde,
-                             const Mat& sigma0, bool mixed_score)
+EpsScoreModel::EpsScoreModel(std::shared_ptr<EpsNetwork> net, const LinearSde& sde, const Mat& sigma0, bool mixed_score)
     : net_(std::move(net)), sde_(sde), sigma0_(sigma0), mixed_score_(mixed_score) {
   TORCH_CHECK(net_ != nullptr, "EpsScoreModel: no network");
   const auto params = net_->parameters();
@@ -49,8 +48,9 @@ const EpsScoreModel::Coefficients& EpsScoreModel::coefficients_at(double t) {
 
 at::Tensor EpsScoreModel::network_eps(const at::Tensor& u, const at::Tensor& t) {
   // Host-to-device copies are non-blocking: the host never waits for the queue.
-  return net_->forward(u.to(probe_.device(), probe_.scalar_type(), /*non_blocking=*/true),
-                       t.to(probe_.scalar_type()).to(probe_.device(), /*non_blocking=*/true))
+  return net_
+      ->forward(u.to(probe_.device(), probe_.scalar_type(), /*non_blocking=*/true),
+                t.to(probe_.scalar_type()).to(probe_.device(), /*non_blocking=*/true))
       .to(u.device(), u.scalar_type());
 }
 

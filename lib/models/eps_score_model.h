@@ -15,8 +15,8 @@
 #include <memory>
 #include <vector>
 
-#include "models/score_model.h"
-#include "sde/mat.h"
+#include "hold/models/score_model.h"
+#include "hold/sde/mat.h"
 
 namespace hold {
 
@@ -27,8 +27,7 @@ class EpsScoreModel : public ScoreModel {
  public:
   /// sigma0: the training objective's Σ₀ (Objective::sigma0()); the SDE must
   /// outlive the model.
-  EpsScoreModel(std::shared_ptr<EpsNetwork> net, const LinearSde& sde, const Mat& sigma0,
-                bool mixed_score = false);
+  EpsScoreModel(std::shared_ptr<EpsNetwork> net, const LinearSde& sde, const Mat& sigma0, bool mixed_score = false);
 
   /// u: [N, K·C, ...] float32/float64 (on the network's device); t: [N] float64.
   /// Returns [N, C, ...] in u's dtype. The network runs in its own dtype.

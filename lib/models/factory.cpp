@@ -1,15 +1,15 @@
-#include "models/factory.h"
+#include "hold/models/factory.h"
 
-#include "core/error.h"
-#include "data/data_source.h"
-#include "data/toy_dataset.h"
-#include "io/config.h"
-#include "models/eps_score_model.h"
-#include "models/gaussian_mixture_oracle.h"
-#include "models/mlp.h"
-#include "models/ncsnpp.h"
-#include "objectives/objective.h"
-#include "sde/linear_sde.h"
+#include "hold/core/error.h"
+#include "hold/data/data_source.h"
+#include "hold/data/toy_dataset.h"
+#include "hold/io/config.h"
+#include "hold/models/eps_score_model.h"
+#include "hold/models/gaussian_mixture_oracle.h"
+#include "hold/models/mlp.h"
+#include "hold/models/ncsnpp.h"
+#include "hold/objectives/objective.h"
+#include "hold/sde/linear_sde.h"
 
 namespace hold {
 namespace {
@@ -56,9 +56,8 @@ std::shared_ptr<EpsNetwork> make_network(const RunConfig& config, const std::vec
   if (m.name != "mlp") throw ConfigError("unknown model '" + m.name + "', expected mlp, ncsnpp or oracle (model.name)");
   if (shape.size() != 1) throw ConfigError("model 'mlp' needs vector data, not images (model.name)");
   const int64_t data_dim = shape[0];
-  auto embedding = TimeEmbeddingOptions(m.embedding_dim)
-                       .kind(embedding_kind(m.embedding))
-                       .fourier_scale(m.fourier_scale);
+  auto embedding =
+      TimeEmbeddingOptions(m.embedding_dim).kind(embedding_kind(m.embedding)).fourier_scale(m.fourier_scale);
   return Mlp(MlpOptions(k * data_dim, data_dim)
                  .hidden(m.hidden)
                  .layers(m.layers)
@@ -71,7 +70,9 @@ std::shared_ptr<EpsNetwork> make_network(const RunConfig& config, int64_t data_d
   return make_network(config, std::vector<int64_t>{data_dim});
 }
 
-std::shared_ptr<EpsNetwork> make_network(const RunConfig& config) { return make_network(config, data_shape(config.data)); }
+std::shared_ptr<EpsNetwork> make_network(const RunConfig& config) {
+  return make_network(config, data_shape(config.data));
+}
 
 int64_t count_parameters(const EpsNetwork& net) {
   int64_t n = 0;
@@ -90,8 +91,7 @@ std::unique_ptr<ScoreModel> make_score_model(const RunConfig& config, const Line
   }
   if (net == nullptr) throw UsageError("model '" + config.model.name + "' needs a network (model.name)");
   const Objective objective(sde, config.objective);
-  return std::make_unique<EpsScoreModel>(std::move(net), sde, objective.sigma0(),
-                                         config.model.mixed_score);
+  return std::make_unique<EpsScoreModel>(std::move(net), sde, objective.sigma0(), config.model.mixed_score);
 }
 
 }  // namespace hold

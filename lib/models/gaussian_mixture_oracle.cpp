@@ -1,11 +1,11 @@
-#include "models/gaussian_mixture_oracle.h"
+#include "hold/models/gaussian_mixture_oracle.h"
 
 #include <ATen/ATen.h>
 
 #include <cmath>
 #include <limits>
 
-#include "sde/linear_sde.h"
+#include "hold/sde/linear_sde.h"
 
 namespace hold {
 
@@ -115,11 +115,11 @@ std::shared_ptr<const GaussianMixtureOracle::Coefficients> GaussianMixtureOracle
 
 GaussianMixtureOracle::Logits GaussianMixtureOracle::logits(const at::Tensor& u, const at::Tensor& t) const {
   const int64_t n = u.size(0), k = sde_.num_blocks(), d = mixture_.dim();
-  TORCH_CHECK(u.numel() == n * k * d, "GaussianMixtureOracle: state of shape ", u.sizes(), " does not hold ",
-              k, " blocks of the mixture's dimension ", d);
+  TORCH_CHECK(u.numel() == n * k * d, "GaussianMixtureOracle: state of shape ", u.sizes(), " does not hold ", k,
+              " blocks of the mixture's dimension ", d);
   auto t_cpu = t.to(at::kCPU, at::kDouble).reshape({-1}).contiguous();
-  TORCH_CHECK(t_cpu.size(0) == n || t_cpu.size(0) == 1, "GaussianMixtureOracle: expected ", n,
-              " times, got ", t_cpu.size(0));
+  TORCH_CHECK(t_cpu.size(0) == n || t_cpu.size(0) == 1, "GaussianMixtureOracle: expected ", n, " times, got ",
+              t_cpu.size(0));
   auto coef = coefficients(t_cpu);
   auto u3 = u.to(at::kDouble).reshape({n, k, d});
   const auto dev = u.device();
@@ -133,7 +133,7 @@ at::Tensor GaussianMixtureOracle::exact_score(const at::Tensor& u, const at::Ten
   const int64_t n = u.size(0), k = sde_.num_blocks(), d = mixture_.dim();
   const Logits l = logits(u, t);
   const auto dev = u.device();
-  auto resp = at::softmax(l.logits, 1);                                    // [N, J] responsibilities
+  auto resp = at::softmax(l.logits, 1);                                   // [N, J] responsibilities
   auto row = rows_times(resp, l.coef->last_row.to(dev)).view({n, d, k});  // Σ_j r_j (P_ji)_{K,l}
   auto pmu = rows_times(resp, l.coef->last_pmu.to(dev));                  // Σ_j r_j (P_ji μ_ji)_K
   auto s = pmu - (row * l.u3.transpose(1, 2)).sum(2);                     // [N, d]

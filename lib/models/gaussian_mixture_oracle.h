@@ -16,9 +16,9 @@
 #include <cstdint>
 #include <memory>
 
-#include "core/gaussian_mixture.h"
-#include "models/score_model.h"
-#include "sde/mat.h"
+#include "hold/core/gaussian_mixture.h"
+#include "hold/models/score_model.h"
+#include "hold/sde/mat.h"
 
 namespace hold {
 

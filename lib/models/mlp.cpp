@@ -1,4 +1,4 @@
-#include "models/mlp.h"
+#include "hold/models/mlp.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -16,16 +16,14 @@ MlpImpl::MlpImpl(const MlpOptions& options_) : options(options_) {
 }
 
 void MlpImpl::reset() {
-  embed_ = register_module("embed", TimeEmbedding(TimeEmbeddingOptions(options.embedding())
-                                                      .seed(options.seed() + 1)));
+  embed_ = register_module("embed", TimeEmbedding(TimeEmbeddingOptions(options.embedding()).seed(options.seed() + 1)));
   layers_.clear();
   auto gen = at::make_generator<at::CPUGeneratorImpl>(options.seed());
   const int64_t n = options.layers();
   for (int64_t i = 0; i < n; ++i) {
     const int64_t in = i == 0 ? options.in_features() + options.embedding().dim() : options.hidden();
     const int64_t out = i == n - 1 ? options.out_features() : options.hidden();
-    auto layer = register_module("fc" + std::to_string(i),
-                                 torch::nn::Linear(torch::nn::LinearOptions(in, out)));
+    auto layer = register_module("fc" + std::to_string(i), torch::nn::Linear(torch::nn::LinearOptions(in, out)));
     const double bound = 1.0 / std::sqrt(static_cast<double>(in));
     at::NoGradGuard no_grad;
     layer->weight.uniform_(-bound, bound, gen);

@@ -14,8 +14,8 @@
 #include <memory>
 #include <vector>
 
-#include "models/eps_network.h"
-#include "models/time_embedding.h"
+#include "hold/models/eps_network.h"
+#include "hold/models/time_embedding.h"
 
 namespace torch {
 namespace nn {
@@ -27,8 +27,7 @@ namespace hold {
 
 struct MlpOptions {
   /// in_features: the state width K·d; out_features: d (ε of the last block).
-  MlpOptions(int64_t in_features, int64_t out_features)
-      : in_features_(in_features), out_features_(out_features) {}
+  MlpOptions(int64_t in_features, int64_t out_features) : in_features_(in_features), out_features_(out_features) {}
   TORCH_ARG(int64_t, in_features);
   TORCH_ARG(int64_t, out_features);
   /// Width of the hidden layers (toy default 128).

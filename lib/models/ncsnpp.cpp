@@ -1,4 +1,4 @@
-#include "models/ncsnpp.h"
+#include "hold/models/ncsnpp.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -18,8 +18,8 @@ constexpr auto kDown = ResampleImpl::Direction::kDown;
 bool contains(const std::vector<int64_t>& v, int64_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 void check_choice(const std::string& value, const std::vector<std::string>& allowed, const char* what) {
-  TORCH_CHECK(std::find(allowed.begin(), allowed.end(), value) != allowed.end(), "Ncsnpp: unknown ", what, " '",
-              value, "'");
+  TORCH_CHECK(std::find(allowed.begin(), allowed.end(), value) != allowed.end(), "Ncsnpp: unknown ", what, " '", value,
+              "'");
 }
 
 }  // namespace
@@ -61,12 +61,12 @@ void NcsnppImpl::build(at::Generator& gen) {
   const auto attn_block = [&](int64_t ch) { return AttnBlock(ch, o.skip_rescale(), o.init_scale(), o.dense(), gen); };
 
   const bool fourier = o.embedding() == "fourier";
-  embed_ = register_module("embed", TimeEmbedding(TimeEmbeddingOptions(fourier ? 2 * nf : nf)
-                                                      .kind(fourier ? TimeEmbeddingKind::kFourier
-                                                                    : TimeEmbeddingKind::kSinusoidal)
-                                                      .fourier_scale(o.fourier_scale())
-                                                      .log_time(fourier)
-                                                      .seed(o.seed() + 1)));
+  embed_ = register_module(
+      "embed", TimeEmbedding(TimeEmbeddingOptions(fourier ? 2 * nf : nf)
+                                 .kind(fourier ? TimeEmbeddingKind::kFourier : TimeEmbeddingKind::kSinusoidal)
+                                 .fourier_scale(o.fourier_scale())
+                                 .log_time(fourier)
+                                 .seed(o.seed() + 1)));
   temb0_ = register_module("temb0", ddpm_linear(fourier ? 2 * nf : nf, temb_dim, gen));
   temb1_ = register_module("temb1", ddpm_linear(temb_dim, temb_dim, gen));
 
@@ -120,12 +120,13 @@ void NcsnppImpl::build(at::Generator& gen) {
     const int64_t resolution = o.image_size() >> i;
     for (int64_t j = 0; j <= o.num_res_blocks(); ++j) {
       const int64_t out_ch = nf * o.ch_mult()[i];
-      level.up_blocks.push_back(register_module(name + "up" + std::to_string(j),
-                                                res_block(in_ch + skip_ch.back(), out_ch, false, false)));
+      level.up_blocks.push_back(
+          register_module(name + "up" + std::to_string(j), res_block(in_ch + skip_ch.back(), out_ch, false, false)));
       skip_ch.pop_back();
       in_ch = out_ch;
     }
-    if (contains(o.attn_resolutions(), resolution)) level.up_attn = register_module(name + "up_attn", attn_block(in_ch));
+    if (contains(o.attn_resolutions(), resolution))
+      level.up_attn = register_module(name + "up_attn", attn_block(in_ch));
     if (o.progressive() != "none") {
       const bool top = i == num_levels - 1;
       if (o.progressive() == "output_skip") {
@@ -137,8 +138,8 @@ void NcsnppImpl::build(at::Generator& gen) {
         level.pyramid_conv = register_module(name + "pyramid_conv", ddpm_conv(in_ch, in_ch, 3, gen));
         up_pyramid_ch = in_ch;
       } else {
-        level.pyramid_up = register_module(
-            name + "pyramid_up", Resample(kUp, up_pyramid_ch, in_ch, true, o.fir(), o.fir_kernel(), gen));
+        level.pyramid_up = register_module(name + "pyramid_up",
+                                           Resample(kUp, up_pyramid_ch, in_ch, true, o.fir(), o.fir_kernel(), gen));
         up_pyramid_ch = in_ch;
       }
     }
@@ -184,8 +185,8 @@ at::Tensor NcsnppImpl::forward(const at::Tensor& u_in, const at::Tensor& t) {
       skips.push_back(h);
     }
     if (i == num_levels - 1) continue;
-    at::Tensor h = level.down_res ? level.down_res->forward(skips.back(), act_temb)
-                                  : level.down_plain->forward(skips.back());
+    at::Tensor h =
+        level.down_res ? level.down_res->forward(skips.back(), act_temb) : level.down_plain->forward(skips.back());
     if (o.progressive_input() == "input_skip") {
       input_pyramid = o.fir() ? fir_downsample_2x(input_pyramid, o.fir_kernel()) : naive_downsample_2x(input_pyramid);
       const auto projected = level.input_pyramid->as<torch::nn::Conv2dImpl>()->forward(input_pyramid);

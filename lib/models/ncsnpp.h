@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "models/eps_network.h"
-#include "models/ncsnpp_layers.h"
-#include "models/time_embedding.h"
+#include "hold/models/eps_network.h"
+#include "hold/models/ncsnpp_layers.h"
+#include "hold/models/time_embedding.h"
 
 namespace hold {
 
@@ -84,16 +84,16 @@ class NcsnppImpl : public EpsNetwork {
   /// The modules of one resolution, in the order the forward pass uses them.
   struct Level {
     std::vector<ResBlock> down_blocks;
-    std::vector<AttnBlock> down_attn;  // one per down block, or none
-    ResBlock down_res{nullptr};        // to the next resolution (biggan)
-    Resample down_plain{nullptr};      // to the next resolution (ddpm)
+    std::vector<AttnBlock> down_attn;                  // one per down block, or none
+    ResBlock down_res{nullptr};                        // to the next resolution (biggan)
+    Resample down_plain{nullptr};                      // to the next resolution (ddpm)
     std::shared_ptr<torch::nn::Module> input_pyramid;  // Conv2d (input_skip) or Resample (residual)
     std::vector<ResBlock> up_blocks;
     AttnBlock up_attn{nullptr};
     std::shared_ptr<torch::nn::GroupNormImpl> pyramid_norm;
     std::shared_ptr<torch::nn::Conv2dImpl> pyramid_conv;
     Resample pyramid_up{nullptr};
-    ResBlock up_res{nullptr};   // from the previous resolution (biggan)
+    ResBlock up_res{nullptr};    // from the previous resolution (biggan)
     Resample up_plain{nullptr};  // (ddpm)
   };
 

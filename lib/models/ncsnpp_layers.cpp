@@ -1,4 +1,4 @@
-#include "models/ncsnpp_layers.h"
+#include "hold/models/ncsnpp_layers.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/modules/conv.h>
@@ -34,8 +34,8 @@ void ddpm_init_(at::Tensor& weight, double scale, at::Generator& gen) {
 
 std::shared_ptr<torch::nn::Conv2dImpl> ddpm_conv(int64_t in, int64_t out, int64_t kernel, at::Generator& gen,
                                                  double init_scale) {
-  auto conv = std::make_shared<torch::nn::Conv2dImpl>(
-      torch::nn::Conv2dOptions(in, out, kernel).padding(kernel / 2).bias(true));
+  auto conv =
+      std::make_shared<torch::nn::Conv2dImpl>(torch::nn::Conv2dOptions(in, out, kernel).padding(kernel / 2).bias(true));
   ddpm_init_(conv->weight, init_scale, gen);
   at::NoGradGuard no_grad;
   conv->bias.zero_();
@@ -106,8 +106,7 @@ at::Tensor naive_downsample_2x(const at::Tensor& x) { return at::avg_pool2d(x, {
 
 // ---------------------------------------------------------------- ResampleConv
 
-ResampleConvImpl::ResampleConvImpl(int64_t in, int64_t out, Mode mode, std::vector<double> kernel,
-                                   at::Generator& gen)
+ResampleConvImpl::ResampleConvImpl(int64_t in, int64_t out, Mode mode, std::vector<double> kernel, at::Generator& gen)
     : mode_(mode), kernel_(std::move(kernel)) {
   weight = register_parameter("weight", at::empty({out, in, 3, 3}));
   bias = register_parameter("bias", at::zeros({out}));
@@ -155,8 +154,7 @@ at::Tensor dense_per_pixel(const at::Tensor& x, const at::Tensor& weight, const 
 
 at::Tensor NinImpl::forward(const at::Tensor& x) { return dense_per_pixel(x, weight, bias, impl_); }
 
-AttnBlockImpl::AttnBlockImpl(int64_t channels, bool skip_rescale, double init_scale, DenseImpl impl,
-                             at::Generator& gen)
+AttnBlockImpl::AttnBlockImpl(int64_t channels, bool skip_rescale, double init_scale, DenseImpl impl, at::Generator& gen)
     : skip_rescale_(skip_rescale), impl_(impl) {
   norm_ = register_module("GroupNorm_0", group_norm(channels));
   q_ = register_module("NIN_0", Nin(channels, channels, 0.1, impl, gen));
@@ -197,8 +195,8 @@ ResampleImpl::ResampleImpl(Direction direction, int64_t in, int64_t out, bool wi
     conv_ = register_module("Conv_0", ddpm_conv(in, out, 3, gen));
   } else {
     // Stride 2 after padding (0, 1, 0, 1), as the reference.
-    conv_ = register_module("Conv_0", std::make_shared<torch::nn::Conv2dImpl>(
-                                          torch::nn::Conv2dOptions(in, out, 3).stride(2).bias(true)));
+    conv_ = register_module(
+        "Conv_0", std::make_shared<torch::nn::Conv2dImpl>(torch::nn::Conv2dOptions(in, out, 3).stride(2).bias(true)));
     ddpm_init_(conv_->weight, 1.0, gen);
     at::NoGradGuard no_grad;
     conv_->bias.zero_();

@@ -1,4 +1,4 @@
-#include "models/time_embedding.h"
+#include "hold/models/time_embedding.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -8,8 +8,8 @@
 namespace hold {
 
 TimeEmbeddingImpl::TimeEmbeddingImpl(const TimeEmbeddingOptions& options_) : options(options_) {
-  TORCH_CHECK(options.dim() >= 2 && options.dim() % 2 == 0,
-              "TimeEmbedding: dim must be even and >= 2, got ", options.dim());
+  TORCH_CHECK(options.dim() >= 2 && options.dim() % 2 == 0, "TimeEmbedding: dim must be even and >= 2, got ",
+              options.dim());
   reset();
 }
 

@@ -1,4 +1,4 @@
-#include "objectives/objective.h"
+#include "hold/objectives/objective.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -7,10 +7,10 @@
 #include <cmath>
 #include <sstream>
 
-#include "core/error.h"
-#include "core/format.h"
-#include "sde/blocks.h"
-#include "sde/linear_sde.h"
+#include "hold/core/error.h"
+#include "hold/core/format.h"
+#include "hold/sde/blocks.h"
+#include "hold/sde/linear_sde.h"
 
 namespace hold {
 namespace {
@@ -24,8 +24,6 @@ const std::vector<std::string>& weighting_names() {
   static const std::vector<std::string> names{"noise", "likelihood"};
   return names;
 }
-
-
 
 /// Block index of a block name: x → 0, v → 1, a → 2, b<k> → k; −1 if not a name.
 int block_index(const std::string& name) {
@@ -58,8 +56,7 @@ std::vector<int> given_blocks(const ObjectiveConfig& c, int num_blocks) {
 void ObjectiveConfig::validate(const LinearSde& sde) const {
   const auto& names = objective_names();
   if (std::find(names.begin(), names.end(), name) == names.end()) {
-    throw ConfigError("unknown objective '" + name + "', expected one of: " + join(names) +
-                      " (objective.name)");
+    throw ConfigError("unknown objective '" + name + "', expected one of: " + join(names) + " (objective.name)");
   }
   const auto& weightings = weighting_names();
   if (std::find(weightings.begin(), weightings.end(), weighting) == weightings.end()) {
@@ -67,8 +64,7 @@ void ObjectiveConfig::validate(const LinearSde& sde) const {
                       " (objective.weighting)");
   }
   if (!(t_eps > 0.0 && t_eps < sde.t_max())) {
-    throw ConfigError("t_eps must be in (0, T = " + fmt(sde.t_max()) + "), got " + fmt(t_eps) +
-                      " (objective.t_eps)");
+    throw ConfigError("t_eps must be in (0, T = " + fmt(sde.t_max()) + "), got " + fmt(t_eps) + " (objective.t_eps)");
   }
   if (is_dsm(*this)) return;  // dsm gives every block; `blocks` is not used
   const int k = sde.num_blocks();
@@ -79,8 +75,8 @@ void ObjectiveConfig::validate(const LinearSde& sde) const {
       throw ConfigError("unknown block '" + b + "', expected x, v, a or b<k> (objective.blocks)");
     }
     if (i >= k) {
-      throw ConfigError("block '" + b + "' does not exist: SDE '" + sde.name() + "' has " +
-                        std::to_string(k) + " block(s) (objective.blocks)");
+      throw ConfigError("block '" + b + "' does not exist: SDE '" + sde.name() + "' has " + std::to_string(k) +
+                        " block(s) (objective.blocks)");
     }
     if (std::find(seen.begin(), seen.end(), i) != seen.end()) {
       throw ConfigError("block '" + b + "' is listed twice (objective.blocks)");
@@ -92,8 +88,7 @@ void ObjectiveConfig::validate(const LinearSde& sde) const {
   }
 }
 
-Objective::Objective(const LinearSde& sde, ObjectiveConfig config)
-    : sde_(sde), config_(std::move(config)) {
+Objective::Objective(const LinearSde& sde, ObjectiveConfig config) : sde_(sde), config_(std::move(config)) {
   config_.validate(sde_);
   given_ = given_blocks(config_, sde_.num_blocks());
   sigma0_ = sde_.initial_cov(given_);
@@ -103,13 +98,13 @@ PerturbedBatch Objective::perturb(const at::Tensor& x0, at::Generator time_gen, 
   const int64_t n = x0.size(0);
   const double t_eps = config_.t_eps;
   // Pinned when the batch lives on a GPU, so its copies there are asynchronous.
-  auto t = at::empty({n}, at::TensorOptions().dtype(at::kDouble).pinned_memory(x0.is_cuda())).uniform_(0.0, 1.0, time_gen);
+  auto t =
+      at::empty({n}, at::TensorOptions().dtype(at::kDouble).pinned_memory(x0.is_cuda())).uniform_(0.0, 1.0, time_gen);
   t.mul_(sde_.t_max() - t_eps).add_(t_eps);
   return perturb_at(x0, t, noise_gen);
 }
 
-PerturbedBatch Objective::perturb_at(const at::Tensor& x0, const at::Tensor& t,
-                                     at::Generator gen) const {
+PerturbedBatch Objective::perturb_at(const at::Tensor& x0, const at::Tensor& t, at::Generator gen) const {
   const int64_t n = x0.size(0);
   const int k = sde_.num_blocks();
   TORCH_CHECK(t.dim() == 1 && t.size(0) == n, "Objective: t must be [N] with N = ", n);

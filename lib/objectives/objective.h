@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sde/mat.h"
+#include "hold/sde/mat.h"
 
 namespace hold {
 

@@ -1,11 +1,11 @@
-#include "samplers/driver.h"
+#include "hold/samplers/driver.h"
 
 #include <ATen/ATen.h>
 
 #include <cmath>
 
-#include "sde/blocks.h"
-#include "sde/linear_sde.h"
+#include "hold/sde/blocks.h"
+#include "hold/sde/linear_sde.h"
 
 namespace hold::detail {
 
@@ -59,8 +59,8 @@ int64_t steps_for_budget(const SamplerOptions& options, int nfe_per_step) {
   return (options.nfe - (options.denoise ? 1 : 0)) / nfe_per_step;
 }
 
-SampleResult run_fixed_grid(const SamplerContext& ctx, const FixedGridMethod& method, at::Tensor u,
-                            double t_start, const StepCallback& callback) {
+SampleResult run_fixed_grid(const SamplerContext& ctx, const FixedGridMethod& method, at::Tensor u, double t_start,
+                            const StepCallback& callback) {
   const int64_t steps = steps_for_budget(ctx.options, method.nfe_per_step);
   const std::vector<double> grid = make_time_grid(ctx.options.grid, steps, t_start, ctx.options.t_s);
   const GridStepper step = method.prepare(ctx, grid);

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "models/score_model.h"
-#include "sde/block_map.h"
-#include "samplers/sampler.h"
+#include "hold/models/score_model.h"
+#include "hold/samplers/sampler.h"
+#include "hold/sde/block_map.h"
 
 namespace hold {
 class LinearSde;
@@ -85,11 +85,10 @@ at::Tensor reverse_euler_step(const SamplerContext& ctx, const ReverseEuler& c, 
 int64_t steps_for_budget(const SamplerOptions& options, int nfe_per_step);
 
 /// Walks the grid from t_start to t_s with the method, then finishes.
-SampleResult run_fixed_grid(const SamplerContext& ctx, const FixedGridMethod& method, at::Tensor u,
-                            double t_start, const StepCallback& callback);
+SampleResult run_fixed_grid(const SamplerContext& ctx, const FixedGridMethod& method, at::Tensor u, double t_start,
+                            const StepCallback& callback);
 /// Adaptive Dormand–Prince on the probability-flow ODE from t_start to t_s, then finishes.
-SampleResult run_adaptive_ode(const SamplerContext& ctx, at::Tensor u, double t_start,
-                              const StepCallback& callback);
+SampleResult run_adaptive_ode(const SamplerContext& ctx, at::Tensor u, double t_start, const StepCallback& callback);
 /// The end of every run: the denoising step (if enabled, 1 NFE, reported to the
 /// callback as step `step + 1` of n_steps), then the x block and the NFE count.
 SampleResult finish(const SamplerContext& ctx, at::Tensor u, int64_t steps, int64_t n_steps,
@@ -98,8 +97,7 @@ SampleResult finish(const SamplerContext& ctx, at::Tensor u, int64_t steps, int6
 /// sample_from with an explicit noise source: validates the options, runs
 /// under NoGradGuard with the model wrapped in a CountingScoreModel, and
 /// dispatches on options.method. u0 is not modified.
-SampleResult run_sampler(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options,
-                         const at::Tensor& u0, double t_start, const NoiseSource& noise,
-                         const StepCallback& callback = {});
+SampleResult run_sampler(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options, const at::Tensor& u0,
+                         double t_start, const NoiseSource& noise, const StepCallback& callback = {});
 
 }  // namespace hold::detail

@@ -1,7 +1,7 @@
 // em: Euler–Maruyama on the reverse SDE (math.md §4), 1 NFE per step.
 #include <ATen/ATen.h>
 
-#include "samplers/driver.h"
+#include "hold/samplers/driver.h"
 
 namespace hold::detail {
 

@@ -15,17 +15,17 @@
 //   u ← Φ̂ (I + h g² e_K (Σ∞⁻¹)_K) u + h g² Φ̂ e_K s + chol(Q̂) z.
 #include <ATen/ATen.h>
 
-#include "samplers/driver.h"
-#include "sde/linear_sde.h"
+#include "hold/samplers/driver.h"
+#include "hold/sde/linear_sde.h"
 
 namespace hold::detail {
 namespace {
 
 struct LtStep {
-  BlockMap lin;          ///< Φ̂ (I + h g² e_K (Σ∞⁻¹)_K): B's linear part, then A
-  BlockMap score;        ///< h g² Φ̂ e_K (K×1): B's score part carried through A
-  BlockMap noise;        ///< chol(Q̂) of A
-  at::Tensor times;      ///< [N] = t_i
+  BlockMap lin;      ///< Φ̂ (I + h g² e_K (Σ∞⁻¹)_K): B's linear part, then A
+  BlockMap score;    ///< h g² Φ̂ e_K (K×1): B's score part carried through A
+  BlockMap noise;    ///< chol(Q̂) of A
+  at::Tensor times;  ///< [N] = t_i
 };
 
 /// The exact A over forward times [t_lo, t_hi] (reverse time runs t_hi → t_lo).

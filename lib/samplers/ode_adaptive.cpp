@@ -6,15 +6,14 @@
 #include <algorithm>
 #include <cmath>
 
-#include "samplers/driver.h"
-#include "samplers/probability_flow.h"
-#include "samplers/runge_kutta.h"
-#include "sde/linear_sde.h"
+#include "hold/samplers/driver.h"
+#include "hold/samplers/probability_flow.h"
+#include "hold/samplers/runge_kutta.h"
+#include "hold/sde/linear_sde.h"
 
 namespace hold::detail {
 
-SampleResult run_adaptive_ode(const SamplerContext& ctx, at::Tensor u, double t_start,
-                              const StepCallback& callback) {
+SampleResult run_adaptive_ode(const SamplerContext& ctx, at::Tensor u, double t_start, const StepCallback& callback) {
   const ProbabilityFlow flow(ctx.sde, ctx.model, ctx.batch(), ctx.block_numel, ctx.state_options);
   const double t_s = ctx.options.t_s;
   const int64_t denoise = ctx.options.denoise ? 1 : 0;

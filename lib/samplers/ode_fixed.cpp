@@ -4,10 +4,10 @@
 
 #include <memory>
 
-#include "core/error.h"
-#include "samplers/driver.h"
-#include "samplers/probability_flow.h"
-#include "samplers/runge_kutta.h"
+#include "hold/core/error.h"
+#include "hold/samplers/driver.h"
+#include "hold/samplers/probability_flow.h"
+#include "hold/samplers/runge_kutta.h"
 
 namespace hold::detail {
 
@@ -15,8 +15,7 @@ FixedGridMethod ode_fixed_method(const std::string& solver) {
   const Tableau* tableau = find_fixed_step_tableau(solver);
   if (!tableau) throw ConfigError("'" + solver + "' is not a fixed-step ODE solver (sample.ode_solver)");
   auto prepare = [tableau](const SamplerContext& ctx, const std::vector<double>& grid) -> GridStepper {
-    auto flow = std::make_shared<ProbabilityFlow>(ctx.sde, ctx.model, ctx.batch(), ctx.block_numel,
-                                                  ctx.state_options);
+    auto flow = std::make_shared<ProbabilityFlow>(ctx.sde, ctx.model, ctx.batch(), ctx.block_numel, ctx.state_options);
     // Coefficients of every stage of every step, computed once.
     std::vector<std::vector<ProbabilityFlow::Point>> points(grid.size() - 1);
     for (size_t i = 0; i + 1 < grid.size(); ++i) {

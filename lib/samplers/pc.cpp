@@ -9,8 +9,8 @@
 
 #include <cmath>
 
-#include "samplers/driver.h"
-#include "sde/linear_sde.h"
+#include "hold/samplers/driver.h"
+#include "hold/sde/linear_sde.h"
 
 namespace hold::detail {
 namespace {

@@ -1,10 +1,10 @@
-#include "samplers/probability_flow.h"
+#include "hold/samplers/probability_flow.h"
 
 #include <ATen/ATen.h>
 
-#include "models/score_model.h"
-#include "sde/blocks.h"
-#include "sde/linear_sde.h"
+#include "hold/models/score_model.h"
+#include "hold/sde/blocks.h"
+#include "hold/sde/linear_sde.h"
 
 namespace hold {
 

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "sde/block_map.h"
+#include "hold/sde/block_map.h"
 
 namespace hold {
 

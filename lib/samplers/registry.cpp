@@ -7,17 +7,15 @@
 #include <cmath>
 #include <sstream>
 
-#include "core/error.h"
-#include "core/format.h"
-#include "samplers/driver.h"
-#include "samplers/runge_kutta.h"
-#include "sde/blocks.h"
-#include "sde/linear_sde.h"
+#include "hold/core/error.h"
+#include "hold/core/format.h"
+#include "hold/samplers/driver.h"
+#include "hold/samplers/runge_kutta.h"
+#include "hold/sde/blocks.h"
+#include "hold/sde/linear_sde.h"
 
 namespace hold {
 namespace {
-
-
 
 [[noreturn]] void reject(const std::string& what, const std::string& key) {
   throw ConfigError(what + " (sample." + key + ")");
@@ -61,9 +59,11 @@ void SamplerOptions::validate(const LinearSde& sde) const {
            "method");
   }
   if (method == "lt" && (!sde.has_stationary_law() || sde.is_subvp())) {
-    reject("the lt sampler splits the drift with the stationary covariance and needs a stationary law and a "
-           "constant diffusion, which '" + sde.name() + "' lacks; use em, pc or ode",
-           "method");
+    reject(
+        "the lt sampler splits the drift with the stationary covariance and needs a stationary law and a "
+        "constant diffusion, which '" +
+            sde.name() + "' lacks; use em, pc or ode",
+        "method");
   }
   if (is_adaptive(*this)) {
     if (!(atol > 0)) reject("atol must be positive, got " + fmt(atol), "atol");
@@ -82,9 +82,8 @@ void SamplerOptions::validate(const LinearSde& sde) const {
 
 namespace detail {
 
-SampleResult run_sampler(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options,
-                         const at::Tensor& u0, double t_start, const NoiseSource& noise,
-                         const StepCallback& callback) {
+SampleResult run_sampler(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options, const at::Tensor& u0,
+                         double t_start, const NoiseSource& noise, const StepCallback& callback) {
   options.validate(sde);
   const int64_t k = sde.num_blocks();
   if (u0.dim() < 2 || u0.size(0) < 1 || u0.size(1) % k != 0) {
@@ -99,16 +98,15 @@ SampleResult run_sampler(const LinearSde& sde, ScoreModel& model, const SamplerO
   at::NoGradGuard no_grad;
   CountingScoreModel counted(model);
   at::Tensor u = u0.to(options.device, options.dtype, /*non_blocking=*/false, /*copy=*/true).contiguous();
-  const SamplerContext ctx{sde,         counted, options, noise, u.sizes().vec(), k, u.numel() / (u.size(0) * k),
-                           u.options()};
+  const SamplerContext ctx{sde, counted, options, noise, u.sizes().vec(), k, u.numel() / (u.size(0) * k), u.options()};
   if (is_adaptive(options)) return run_adaptive_ode(ctx, std::move(u), t_start, callback);
   return run_fixed_grid(ctx, fixed_grid_method(options), std::move(u), t_start, callback);
 }
 
 }  // namespace detail
 
-SampleResult sample(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options,
-                    at::IntArrayRef data_shape, int64_t n, at::Generator gen, const StepCallback& callback) {
+SampleResult sample(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options, at::IntArrayRef data_shape,
+                    int64_t n, at::Generator gen, const StepCallback& callback) {
   options.validate(sde);
   if (data_shape.empty() || n < 1) throw UsageError("sample: need n >= 1 and a data shape ({d} or {C, H, W})");
   std::vector<int64_t> shape{n};
@@ -117,8 +115,8 @@ SampleResult sample(const LinearSde& sde, ScoreModel& model, const SamplerOption
   return detail::run_sampler(sde, model, options, u0, sde.t_max(), detail::generator_noise(gen), callback);
 }
 
-SampleResult sample_from(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options,
-                         const at::Tensor& u0, double t_start, at::Generator gen, const StepCallback& callback) {
+SampleResult sample_from(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options, const at::Tensor& u0,
+                         double t_start, at::Generator gen, const StepCallback& callback) {
   return detail::run_sampler(sde, model, options, u0, t_start, detail::generator_noise(gen), callback);
 }
 

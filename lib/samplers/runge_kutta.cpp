@@ -1,4 +1,4 @@
-#include "samplers/runge_kutta.h"
+#include "hold/samplers/runge_kutta.h"
 
 #include <ATen/ATen.h>
 
@@ -6,7 +6,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "core/error.h"
+#include "hold/core/error.h"
 
 namespace hold {
 namespace {
@@ -50,8 +50,8 @@ double initial_step(const OdeFunction& f, const at::Tensor& y0, double t0, const
   const double h0 = (d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1;
   auto f1 = f(y0 + f0 * (dir * h0), t0 + dir * h0);
   const double d2 = norm((f1 - f0) / scale, o) / h0;
-  const double h1 = (d1 <= 1e-15 && d2 <= 1e-15) ? std::max(1e-6, h0 * 1e-3)
-                                                 : std::pow(0.01 / std::max(d1, d2), 1.0 / 5.0);
+  const double h1 =
+      (d1 <= 1e-15 && d2 <= 1e-15) ? std::max(1e-6, h0 * 1e-3) : std::pow(0.01 / std::max(d1, d2), 1.0 / 5.0);
   return std::min(100.0 * h0, h1);
 }
 
@@ -101,18 +101,18 @@ const Tableau& rk4_tableau() {
 }
 
 const Tableau& dopri5_tableau() {
-  static const Tableau t = make_tableau(
-      "dopri5", 5, {0.0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1.0, 1.0},
-      {{},
-       {1.0 / 5},
-       {3.0 / 40, 9.0 / 40},
-       {44.0 / 45, -56.0 / 15, 32.0 / 9},
-       {19372.0 / 6561, -25360.0 / 2187, 64448.0 / 6561, -212.0 / 729},
-       {9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656},
-       {35.0 / 384, 0.0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84}},
-      {35.0 / 384, 0.0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84, 0.0},
-      {35.0 / 384 - 1951.0 / 21600, 0.0, 500.0 / 1113 - 22642.0 / 50085, 125.0 / 192 - 451.0 / 720,
-       -2187.0 / 6784 + 12231.0 / 42400, 11.0 / 84 - 649.0 / 6300, -1.0 / 60});
+  static const Tableau t =
+      make_tableau("dopri5", 5, {0.0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1.0, 1.0},
+                   {{},
+                    {1.0 / 5},
+                    {3.0 / 40, 9.0 / 40},
+                    {44.0 / 45, -56.0 / 15, 32.0 / 9},
+                    {19372.0 / 6561, -25360.0 / 2187, 64448.0 / 6561, -212.0 / 729},
+                    {9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656},
+                    {35.0 / 384, 0.0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84}},
+                   {35.0 / 384, 0.0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84, 0.0},
+                   {35.0 / 384 - 1951.0 / 21600, 0.0, 500.0 / 1113 - 22642.0 / 50085, 125.0 / 192 - 451.0 / 720,
+                    -2187.0 / 6784 + 12231.0 / 42400, 11.0 / 84 - 649.0 / 6300, -1.0 / 60});
   return t;
 }
 
@@ -158,8 +158,8 @@ at::Tensor integrate_adaptive(const OdeFunction& f, const at::Tensor& y0, double
   for (int64_t attempt = 0; dir * (t1 - t) > 0; ++attempt) {
     if (attempt >= options.max_steps || !(std::abs(h) > 1e-14 * std::max(span, std::abs(t)))) {
       std::ostringstream os;
-      os << "adaptive ODE solver stopped at t=" << t << " after " << attempt << " steps (step size " << h
-         << ", atol " << options.atol << ", rtol " << options.rtol << "): the state is stiff or not finite";
+      os << "adaptive ODE solver stopped at t=" << t << " after " << attempt << " steps (step size " << h << ", atol "
+         << options.atol << ", rtol " << options.rtol << "): the state is stiff or not finite";
       throw NumericalError(os.str());
     }
     const bool last = std::abs(h) >= std::abs(t1 - t);

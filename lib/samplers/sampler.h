@@ -53,20 +53,20 @@ struct SamplerOptions {
 
 /// Passed to the callback after each step (and after the denoising step).
 struct StepInfo {
-  int64_t step;      ///< 1-based index of the completed step
-  int64_t n_steps;   ///< planned steps (adaptive: an estimate), denoising included
-  double t;          ///< forward time at the start of the step
-  double t_next;     ///< forward time reached
+  int64_t step;         ///< 1-based index of the completed step
+  int64_t n_steps;      ///< planned steps (adaptive: an estimate), denoising included
+  double t;             ///< forward time at the start of the step
+  double t_next;        ///< forward time reached
   const at::Tensor& u;  ///< state after the step
-  int64_t nfe;       ///< score evaluations so far
+  int64_t nfe;          ///< score evaluations so far
 };
 using StepCallback = std::function<void(const StepInfo&)>;
 
 struct SampleResult {
-  at::Tensor x;        ///< the x block, [n, C, ...] (data space)
-  at::Tensor u;        ///< the final full state, [n, K·C, ...]
-  int64_t nfe = 0;     ///< score evaluations used (from CountingScoreModel)
-  int64_t steps = 0;   ///< grid steps taken (denoising excluded)
+  at::Tensor x;       ///< the x block, [n, C, ...] (data space)
+  at::Tensor u;       ///< the final full state, [n, K·C, ...]
+  int64_t nfe = 0;    ///< score evaluations used (from CountingScoreModel)
+  int64_t steps = 0;  ///< grid steps taken (denoising excluded)
 };
 
 /// Decreasing forward times t_0 = T > … > t_N = t_s (N+1 values), math.md §4.
@@ -74,15 +74,13 @@ std::vector<double> make_time_grid(GridKind kind, int64_t steps, double t_max, d
 
 /// Draws n samples whose x block has per-sample shape data_shape ({d} or {C,H,W}).
 /// Randomness: prior first, then the method's draws in step order, all from gen.
-SampleResult sample(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options,
-                    at::IntArrayRef data_shape, int64_t n, at::Generator gen,
-                    const StepCallback& callback = {});
+SampleResult sample(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options, at::IntArrayRef data_shape,
+                    int64_t n, at::Generator gen, const StepCallback& callback = {});
 
 /// The same, starting from a given state u0 at forward time t_start (≤ T)
 /// instead of the prior at T (for tests that start from an exact marginal).
-SampleResult sample_from(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options,
-                         const at::Tensor& u0, double t_start, at::Generator gen,
-                         const StepCallback& callback = {});
+SampleResult sample_from(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options, const at::Tensor& u0,
+                         double t_start, at::Generator gen, const StepCallback& callback = {});
 
 /// Names of the methods and ODE solvers, for messages and --help.
 std::vector<std::string> sampler_names();

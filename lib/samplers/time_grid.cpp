@@ -2,8 +2,8 @@
 // only walk it.
 #include <cmath>
 
-#include "core/error.h"
-#include "samplers/sampler.h"
+#include "hold/core/error.h"
+#include "hold/samplers/sampler.h"
 
 namespace hold {
 

@@ -1,11 +1,11 @@
-#include "sde/block_map.h"
+#include "hold/sde/block_map.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
 #include <algorithm>
 
-#include "sde/blocks.h"
+#include "hold/sde/blocks.h"
 
 namespace hold {
 
@@ -22,8 +22,8 @@ BlockMap::BlockMap(const Mat& m, int64_t block_numel, const at::TensorOptions& o
     for (int64_t r = 0; r < rows_; ++r)
       for (int64_t c = 0; c < cols_; ++c)
         for (int64_t i = 0; i < d; ++i) w[(c * d + i) * width + r * d + i] = m(r, c);
-    matrix_ = at::from_blob(w.data(), {cols_ * d, width}, at::kDouble)
-                  .to(options, /*non_blocking=*/false, /*copy=*/true);
+    matrix_ =
+        at::from_blob(w.data(), {cols_ * d, width}, at::kDouble).to(options, /*non_blocking=*/false, /*copy=*/true);
     for (int64_t r = 0; r < rows_; ++r)
       for (int64_t c = 0; c < cols_; ++c) m_.push_back(m(r, c));
   } else {
@@ -85,8 +85,7 @@ at::Tensor BlockMap::block_major(const at::Tensor& u) const {
 
 at::Tensor BlockMap::apply(const at::Tensor& u) const {
   switch (form_) {
-    case Form::kScalar:
-      return u * scalar_;
+    case Form::kScalar: return u * scalar_;
     case Form::kKron: {
       if (u.is_cpu()) {  // the direct loop (no allocation on other devices)
         at::Tensor out = at::empty(out_shape(u), u.options());
@@ -94,8 +93,7 @@ at::Tensor BlockMap::apply(const at::Tensor& u) const {
       }
       return at::mm(u.reshape({u.size(0), -1}), matrix_).view(out_shape(u));
     }
-    case Form::kBlockMajor:
-      return block_major(u).transpose(0, 1).reshape(out_shape(u));
+    case Form::kBlockMajor: return block_major(u).transpose(0, 1).reshape(out_shape(u));
   }
   return {};
 }
@@ -103,16 +101,12 @@ at::Tensor BlockMap::apply(const at::Tensor& u) const {
 void BlockMap::add_to(const at::Tensor& out, const at::Tensor& u) const {
   const int64_t n = u.size(0);
   switch (form_) {
-    case Form::kScalar:
-      out.add_(u, scalar_);
-      return;
+    case Form::kScalar: out.add_(u, scalar_); return;
     case Form::kKron:
       if (kron_cpu(u, out, /*accumulate=*/true)) return;
       out.view({n, -1}).addmm_(u.reshape({n, -1}), matrix_);
       return;
-    case Form::kBlockMajor:
-      out.view({n, rows_, block_numel_}).add_(block_major(u).transpose(0, 1));
-      return;
+    case Form::kBlockMajor: out.view({n, rows_, block_numel_}).add_(block_major(u).transpose(0, 1)); return;
   }
 }
 

@@ -16,7 +16,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "sde/mat.h"
+#include "hold/sde/mat.h"
 
 namespace hold {
 
@@ -45,7 +45,7 @@ class BlockMap {
   Form form_ = Form::kScalar;
   int64_t rows_ = 0, cols_ = 0, block_numel_ = 0;
   double scalar_ = 0.0;
-  at::Tensor matrix_;  // kKron: Mᵀ ⊗ I_d; kBlockMajor: M
+  at::Tensor matrix_;      // kKron: Mᵀ ⊗ I_d; kBlockMajor: M
   std::vector<double> m_;  // kKron: M, row-major (the CPU loop)
   /// kKron on the CPU: out (+)= (M ⊗ I) u by a loop over samples; false
   /// when u or out is not a contiguous CPU float/double tensor.

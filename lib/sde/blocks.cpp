@@ -1,6 +1,6 @@
-#include "sde/blocks.h"
+#include "hold/sde/blocks.h"
 
-#include "sde/block_map.h"
+#include "hold/sde/block_map.h"
 
 #include <ATen/ATen.h>
 
@@ -11,9 +11,7 @@ at::Tensor block(const at::Tensor& u, int64_t num_blocks, int64_t k) {
   return u.narrow(1, k * width, width);
 }
 
-at::Tensor last_block(const at::Tensor& u, int64_t num_blocks) {
-  return block(u, num_blocks, num_blocks - 1);
-}
+at::Tensor last_block(const at::Tensor& u, int64_t num_blocks) { return block(u, num_blocks, num_blocks - 1); }
 
 at::Tensor join_blocks(const std::vector<at::Tensor>& blocks) {
   if (blocks.size() == 1) return blocks[0];

@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "sde/mat.h"
+#include "hold/sde/mat.h"
 
 namespace hold {
 
@@ -21,8 +21,7 @@ at::Tensor join_blocks(const std::vector<at::Tensor>& blocks);
 std::vector<int64_t> state_shape(at::IntArrayRef data_shape, int64_t num_blocks);
 
 /// m as a tensor (float64 by default, on the CPU unless given).
-at::Tensor to_tensor(const Mat& m, at::ScalarType dtype = at::kDouble,
-                     at::Device device = at::kCPU);
+at::Tensor to_tensor(const Mat& m, at::ScalarType dtype = at::kDouble, at::Device device = at::kCPU);
 /// (m ⊗ I) u: out_k = Σ_j m_kj u_j for every data coordinate. m is K×K.
 at::Tensor apply_blockwise(const Mat& m, const at::Tensor& u);
 /// The same with a precomputed m tensor ([K, K], u's dtype and device), as one

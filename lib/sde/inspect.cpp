@@ -1,4 +1,4 @@
-#include "sde/inspect.h"
+#include "hold/sde/inspect.h"
 
 namespace hold {
 

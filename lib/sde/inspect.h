@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "sde/linear_sde.h"
+#include "hold/sde/linear_sde.h"
 
 namespace hold {
 
@@ -17,10 +17,10 @@ struct SdeReport {
   Mat drift, diffusion, prior_cov;
   std::vector<std::pair<double, double>> eigenvalues;  ///< of F, (re, im), descending
   PriorMismatch mismatch;
-  double t = 0.0;            ///< the time the kernel is reported at
-  Kernel kernel;             ///< Φ(B(t)), Q(B(t))
-  Mat marginal_cov;          ///< Σ_t with the default (bcsm, S = {x}) Σ₀
-  double ell = 0.0;          ///< ℓ_t for that Σ₀
+  double t = 0.0;    ///< the time the kernel is reported at
+  Kernel kernel;     ///< Φ(B(t)), Q(B(t))
+  Mat marginal_cov;  ///< Σ_t with the default (bcsm, S = {x}) Σ₀
+  double ell = 0.0;  ///< ℓ_t for that Σ₀
 };
 
 SdeReport inspect_sde(const LinearSde& sde, double t);

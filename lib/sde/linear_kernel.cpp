@@ -1,4 +1,4 @@
-#include "sde/linear_kernel.h"
+#include "hold/sde/linear_kernel.h"
 
 #include <cmath>
 #include <stdexcept>
@@ -16,8 +16,7 @@ constexpr double kMaxAnchors = 200000;
 
 }  // namespace
 
-LinearKernel::LinearKernel(const Mat& a, const Mat& d, double table_b_max)
-    : a_(a), d_(d), a_norm_(a.norm1()) {
+LinearKernel::LinearKernel(const Mat& a, const Mat& d, double table_b_max) : a_(a), d_(d), a_norm_(a.norm1()) {
   const int k = a.rows();
   Mat a_pow = Mat::identity(k);
   Mat m = d;

@@ -14,7 +14,7 @@
 // semigroup law, exact up to rounding.
 #include <vector>
 
-#include "sde/mat.h"
+#include "hold/sde/mat.h"
 
 namespace hold {
 
@@ -50,7 +50,7 @@ class LinearKernel {
   // temporaries: this is the per-sample cost of every training step).
   std::vector<double> phi_terms_;  // Aⁿ/n!
   std::vector<double> q_terms_;    // M_n/(n+1)!
-  double spacing_ = 0.0;        // anchor spacing Δ (0: no table)
+  double spacing_ = 0.0;           // anchor spacing Δ (0: no table)
   // Anchors Φ(jΔ), Q(jΔ) packed as 2·K² doubles each (Φ then Q, row-major):
   // compact enough to stay in cache while a batch draws random times.
   std::vector<double> anchors_;

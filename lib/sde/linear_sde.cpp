@@ -1,4 +1,4 @@
-#include "sde/linear_sde.h"
+#include "hold/sde/linear_sde.h"
 
 #include <ATen/ATen.h>
 
@@ -7,8 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "core/error.h"
-#include "sde/blocks.h"
+#include "hold/core/error.h"
+#include "hold/sde/blocks.h"
 
 namespace hold {
 namespace {
@@ -34,8 +34,7 @@ LinearSde::LinearSde(SdeSpec spec) : spec_(std::move(spec)) {
   check_noise_in_last_block(spec_);
   const int k = num_blocks();
   if (has_stationary_law()) {
-    if (!try_solve_lyapunov(spec_.drift, spec_.diffusion, &prior_cov_) ||
-        !try_cholesky(prior_cov_, &prior_chol_)) {
+    if (!try_solve_lyapunov(spec_.drift, spec_.diffusion, &prior_cov_) || !try_cholesky(prior_cov_, &prior_chol_)) {
       fail("has no positive definite stationary covariance (is F stable?)", INFINITY, spec_.drift);
     }
   } else {
@@ -106,9 +105,7 @@ Mat LinearSde::marginal_cov(double t, const Mat& sigma0) const {
   return congruence(kern.phi, sigma0) + kern.q;
 }
 
-Mat LinearSde::marginal_factor(double t, const Mat& sigma0) const {
-  return marginal_factor(kernel(t), t, sigma0);
-}
+Mat LinearSde::marginal_factor(double t, const Mat& sigma0) const { return marginal_factor(kernel(t), t, sigma0); }
 
 Mat LinearSde::marginal_factor(const Kernel& kern, double t, const Mat& sigma0) const {
   // Σ_t = A Aᵀ with A = [Φ Σ₀^½ | chol(Q)]; Σ₀ is diagonal by construction.
@@ -132,8 +129,7 @@ double LinearSde::ell(double t, const Mat& sigma0) const {
   return marginal_factor(t, sigma0)(k - 1, k - 1);
 }
 
-at::Tensor LinearSde::prior_sample(at::IntArrayRef state_shape, at::Generator gen,
-                                   at::ScalarType dtype) const {
+at::Tensor LinearSde::prior_sample(at::IntArrayRef state_shape, at::Generator gen, at::ScalarType dtype) const {
   auto z = at::normal(0.0, 1.0, state_shape, gen, at::TensorOptions().dtype(dtype).device(gen.device()));
   return apply_blockwise(prior_chol_, z);
 }

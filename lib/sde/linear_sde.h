@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "sde/linear_kernel.h"
-#include "sde/mat.h"
-#include "sde/schedule.h"
+#include "hold/sde/linear_kernel.h"
+#include "hold/sde/mat.h"
+#include "hold/sde/schedule.h"
 
 namespace hold {
 
@@ -36,9 +36,9 @@ struct SdeSpec {
 
 /// How far the kernel at T is from the prior (math.md §2).
 struct PriorMismatch {
-  bool applicable = true;   ///< false for ve (no stationary law)
-  double phi_max = 0.0;     ///< max |Φ(B(T))|
-  double cov_err = 0.0;     ///< max |Σ(T) − Σ∞| with Σ₀ = the training Σ₀ of bcsm
+  bool applicable = true;  ///< false for ve (no stationary law)
+  double phi_max = 0.0;    ///< max |Φ(B(T))|
+  double cov_err = 0.0;    ///< max |Σ(T) − Σ∞| with Σ₀ = the training Σ₀ of bcsm
   bool ok() const { return !applicable || (phi_max <= 1e-2 && cov_err <= 1e-2); }
 };
 
@@ -97,8 +97,7 @@ class LinearSde {
   double ell(double t, const Mat& sigma0) const;
 
   /// u ~ N(0, prior_cov ⊗ I) with the given state shape ([N, K·C, ...]).
-  at::Tensor prior_sample(at::IntArrayRef state_shape, at::Generator gen,
-                          at::ScalarType dtype) const;
+  at::Tensor prior_sample(at::IntArrayRef state_shape, at::Generator gen, at::ScalarType dtype) const;
   /// log N(u; 0, prior_cov ⊗ I) per sample: [N] float64.
   at::Tensor prior_log_prob(const at::Tensor& u) const;
   /// How well the kernel at T matches the prior.

@@ -1,4 +1,4 @@
-#include "sde/mat.h"
+#include "hold/sde/mat.h"
 
 #include <ATen/ATen.h>
 
@@ -308,9 +308,8 @@ std::vector<std::pair<double, double>> eigenvalues(const Mat& a) {
   auto im = at::imag(ev).contiguous();
   std::vector<std::pair<double, double>> out;
   for (int i = 0; i < n; ++i) out.emplace_back(re[i].item<double>(), im[i].item<double>());
-  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) {
-    return x.first != y.first ? x.first > y.first : x.second > y.second;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const auto& x, const auto& y) { return x.first != y.first ? x.first > y.first : x.second > y.second; });
   return out;
 }
 

@@ -1,15 +1,14 @@
-#include "sde/presets.h"
+#include "hold/sde/presets.h"
 
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 
-#include "core/error.h"
-#include "core/format.h"
+#include "hold/core/error.h"
+#include "hold/core/format.h"
 
 namespace hold {
 namespace {
-
 
 void require(bool ok, const std::string& key, const std::string& what) {
   if (!ok) throw ConfigError(what + " (sde." + key + ")");

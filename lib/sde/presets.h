@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "sde/linear_sde.h"
+#include "hold/sde/linear_sde.h"
 
 namespace hold {
 

@@ -1,4 +1,4 @@
-#include "train/adam.h"
+#include "hold/train/adam.h"
 
 #include <ATen/ATen.h>
 #include <torch/serialize/input-archive.h>

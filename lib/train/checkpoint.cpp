@@ -1,4 +1,4 @@
-#include "train/checkpoint.h"
+#include "hold/train/checkpoint.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
@@ -10,10 +10,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/error.h"
-#include "io/atomic_file.h"
-#include "models/ema.h"
-#include "train/adam.h"
+#include "hold/core/error.h"
+#include "hold/io/atomic_file.h"
+#include "hold/models/ema.h"
+#include "hold/train/adam.h"
 
 namespace hold {
 namespace {
@@ -58,8 +58,7 @@ void open_archive(const std::string& path, Archive& archive) {
 }
 
 /// Every tensor of a nested archive, by key, moved to the CPU.
-std::map<std::string, at::Tensor> read_tensors(Archive& archive, const std::string& key,
-                                               const std::string& path) {
+std::map<std::string, at::Tensor> read_tensors(Archive& archive, const std::string& key, const std::string& path) {
   Archive nested;
   if (!archive.try_read(key, nested)) bad_checkpoint(path, "no '" + key + "' section");
   std::map<std::string, at::Tensor> out;
@@ -127,7 +126,8 @@ void verify_checksum(Archive& archive, const std::string& path, int64_t step, co
   archive.try_read("format", format);
   if (format.isString() && format.toStringRef() == kFormatV1) return;
   if (!archive.try_read("checksum", stored)) bad_checkpoint(path, "no checksum");
-  if (!stored.isInt() || !archive.try_read("config", yaml) || !yaml.isString()) bad_checkpoint(path, "bad checksum record");
+  if (!stored.isInt() || !archive.try_read("config", yaml) || !yaml.isString())
+    bad_checkpoint(path, "bad checksum record");
   if (stored.toInt() != content_checksum(yaml.toStringRef(), step, model, ema, training_tensors(archive, path))) {
     bad_checkpoint(path, "the checksum does not match its contents (the file is corrupt; use an earlier checkpoint)");
   }
@@ -135,16 +135,15 @@ void verify_checksum(Archive& archive, const std::string& path, int64_t step, co
 
 /// Copies `values[name]` into every tensor of `named` (parameters or buffers).
 void copy_named(const torch::OrderedDict<std::string, at::Tensor>& named,
-                const std::map<std::string, at::Tensor>& values, const std::string& set,
-                const std::string& path) {
+                const std::map<std::string, at::Tensor>& values, const std::string& set, const std::string& path) {
   at::NoGradGuard no_grad;
   for (const auto& item : named) {
     const auto it = values.find(item.key());
     if (it == values.end()) bad_checkpoint(path, "no " + set + " weight '" + item.key() + "'");
     if (!it->second.sizes().equals(item.value().sizes())) {
       std::ostringstream os;
-      os << set << " weight '" << item.key() << "' has shape " << it->second.sizes()
-         << ", the network expects " << item.value().sizes();
+      os << set << " weight '" << item.key() << "' has shape " << it->second.sizes() << ", the network expects "
+         << item.value().sizes();
       bad_checkpoint(path, os.str());
     }
     item.value().copy_(it->second);
@@ -165,16 +164,18 @@ std::string serialize_checkpoint(const TrainingState& state) {
     model_tensors[item.key()] = item.value().detach().clone();
   }
   for (const auto& item : state.model.named_buffers(/*recurse=*/true)) model_tensors[item.key()] = item.value();
-  for (size_t i = 0; i < state.ema.names().size(); ++i) ema_tensors[state.ema.names()[i]] = state.ema.shadow()[i].clone();
+  for (size_t i = 0; i < state.ema.names().size(); ++i)
+    ema_tensors[state.ema.names()[i]] = state.ema.shadow()[i].clone();
   TensorMap training{{"optimizer.exp_avg", state.optimizer.exp_avg()},
                      {"optimizer.exp_avg_sq", state.optimizer.exp_avg_sq()},
                      {"generator", state.generator.get_state()}};
   if (state.noise_generator) training["noise_generator"] = state.noise_generator->get_state();
-  archive.write("checksum", c10::IValue(content_checksum(to_yaml(state.config), state.step, model_tensors, ema_tensors,
-                                                         training)));
+  archive.write("checksum",
+                c10::IValue(content_checksum(to_yaml(state.config), state.step, model_tensors, ema_tensors, training)));
 
   torch::serialize::OutputArchive model;
-  for (const auto& item : state.model.named_parameters(/*recurse=*/true)) model.write(item.key(), model_tensors[item.key()]);
+  for (const auto& item : state.model.named_parameters(/*recurse=*/true))
+    model.write(item.key(), model_tensors[item.key()]);
   for (const auto& item : state.model.named_buffers(/*recurse=*/true)) {
     model.write(item.key(), item.value(), /*is_buffer=*/true);
   }
@@ -229,13 +230,13 @@ LoadedCheckpoint load_checkpoint(const std::string& path) {
 
 void load_weights(torch::nn::Module& model, const LoadedCheckpoint& checkpoint, WeightSet which) {
   const auto& params = which == WeightSet::kEma ? checkpoint.ema : checkpoint.model;
-  copy_named(model.named_parameters(/*recurse=*/true), params,
-             which == WeightSet::kEma ? "EMA" : "model", checkpoint.path);
+  copy_named(model.named_parameters(/*recurse=*/true), params, which == WeightSet::kEma ? "EMA" : "model",
+             checkpoint.path);
   copy_named(model.named_buffers(/*recurse=*/true), checkpoint.model, "buffer", checkpoint.path);
 }
 
-int64_t restore_training_state(const std::string& path, torch::nn::Module& model, Ema& ema,
-                               Adam& optimizer, at::Generator& generator, at::Generator* noise_generator) {
+int64_t restore_training_state(const std::string& path, torch::nn::Module& model, Ema& ema, Adam& optimizer,
+                               at::Generator& generator, at::Generator* noise_generator) {
   Archive archive;
   open_archive(path, archive);
   try {

@@ -17,9 +17,9 @@
 #include <map>
 #include <string>
 
-#include "io/config.h"
+#include "hold/io/config.h"
 
-#include "core/torch_fwd.h"
+#include "hold/core/torch_fwd.h"
 
 namespace hold {
 
@@ -62,12 +62,11 @@ enum class WeightSet { kEma, kRaw };
 /// make_network(ckpt.config, d)): the EMA parameters (default, for sampling)
 /// or the raw ones; buffers always from the raw set. A missing name or a shape
 /// mismatch is a UsageError naming the checkpoint.
-void load_weights(torch::nn::Module& model, const LoadedCheckpoint& checkpoint,
-                  WeightSet which = WeightSet::kEma);
+void load_weights(torch::nn::Module& model, const LoadedCheckpoint& checkpoint, WeightSet which = WeightSet::kEma);
 
 /// Restores model, EMA, optimiser and generator from the checkpoint at `path`
 /// (resume); returns its step. Errors as load_checkpoint.
-int64_t restore_training_state(const std::string& path, torch::nn::Module& model, Ema& ema,
-                               Adam& optimizer, at::Generator& generator, at::Generator* noise_generator = nullptr);
+int64_t restore_training_state(const std::string& path, torch::nn::Module& model, Ema& ema, Adam& optimizer,
+                               at::Generator& generator, at::Generator* noise_generator = nullptr);
 
 }  // namespace hold

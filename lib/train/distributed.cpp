@@ -1,4 +1,4 @@
-#include "train/distributed.h"
+#include "hold/train/distributed.h"
 
 // The Gloo process group is compiled into every official LibTorch; its
 // header is guarded by this macro. (Since LibTorch 2.0 the backends derive
@@ -18,8 +18,8 @@
 #include <chrono>
 #include <cstdlib>
 
-#include "core/error.h"
-#include "core/format.h"
+#include "hold/core/error.h"
+#include "hold/core/format.h"
 
 namespace hold {
 namespace {
@@ -51,7 +51,8 @@ const char* first_set(const EnvLookup& env, std::initializer_list<const char*> n
 }
 
 void check_env(const LaunchEnv& e, const char* rank_name, const char* world_name) {
-  if (e.world_size < 1) throw UsageError(std::string(world_name) + " must be >= 1, got " + std::to_string(e.world_size));
+  if (e.world_size < 1)
+    throw UsageError(std::string(world_name) + " must be >= 1, got " + std::to_string(e.world_size));
   if (e.rank < 0 || e.rank >= e.world_size) {
     throw UsageError(std::string(rank_name) + " must lie in [0, " + world_name + " = " + std::to_string(e.world_size) +
                      "), got " + std::to_string(e.rank));
@@ -106,8 +107,10 @@ LaunchEnv read_launch_env(const EnvLookup& env) {
   e.world_size = parse_int(world_name, world);
   rank_name = slurm ? "SLURM_PROCID" : "RANK";
   local_name = slurm ? "SLURM_LOCALID" : "LOCAL_RANK";
-  if (const char* v = env(rank_name)) e.rank = parse_int(rank_name, v);
-  else if (e.world_size > 1) throw UsageError(std::string(world_name) + " is set but " + rank_name + " is not");
+  if (const char* v = env(rank_name))
+    e.rank = parse_int(rank_name, v);
+  else if (e.world_size > 1)
+    throw UsageError(std::string(world_name) + " is set but " + rank_name + " is not");
   if (const char* v = env(local_name)) e.local_rank = parse_int(local_name, v);
   if (const char* v = env("MASTER_PORT")) e.master_port = static_cast<int>(parse_int("MASTER_PORT", v));
   if (const char* v = env("MASTER_ADDR"); v && *v) {
@@ -154,8 +157,10 @@ struct Communicator::Impl {
     }
   }
   [[noreturn]] void fail(const std::string& why) const {
-    throw Error("rank " + std::to_string(rank) + " lost the other processes (a peer died, or did not answer within "
-                "distributed.timeout_s = " + std::to_string(static_cast<int64_t>(timeout_s)) + " s): " + why);
+    throw Error("rank " + std::to_string(rank) +
+                " lost the other processes (a peer died, or did not answer within "
+                "distributed.timeout_s = " +
+                std::to_string(static_cast<int64_t>(timeout_s)) + " s): " + why);
   }
 };
 
@@ -198,7 +203,8 @@ Communicator::Communicator(const LaunchEnv& env, const DistributedOptions& optio
     }
   } catch (const c10::Error& e) {
     throw Error("rank " + std::to_string(env.rank) + " could not join the process group at " + env.master_addr + ":" +
-                std::to_string(env.master_port) + " within " + fmt(options.timeout_s) + " s: " + e.what_without_backtrace());
+                std::to_string(env.master_port) + " within " + fmt(options.timeout_s) +
+                " s: " + e.what_without_backtrace());
   }
 }
 

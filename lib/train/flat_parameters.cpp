@@ -1,4 +1,4 @@
-#include "train/flat_parameters.h"
+#include "hold/train/flat_parameters.h"
 
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>

@@ -10,7 +10,7 @@
 // reset to undefined.
 #include <ATen/core/Tensor.h>
 
-#include "core/torch_fwd.h"
+#include "hold/core/torch_fwd.h"
 
 namespace hold {
 

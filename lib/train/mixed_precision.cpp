@@ -1,9 +1,9 @@
-#include "train/mixed_precision.h"
+#include "hold/train/mixed_precision.h"
 
 #include <ATen/ATen.h>
 #include <ATen/autocast_mode.h>
 
-#include "core/error.h"
+#include "hold/core/error.h"
 
 namespace hold {
 

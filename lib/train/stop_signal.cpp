@@ -1,4 +1,4 @@
-#include "train/stop_signal.h"
+#include "hold/train/stop_signal.h"
 
 #include <csignal>
 

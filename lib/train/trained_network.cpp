@@ -1,18 +1,18 @@
-#include "train/trained_network.h"
+#include "hold/train/trained_network.h"
 
 #include <torch/nn/module.h>
 #include <yaml-cpp/yaml.h>
 
 #include <map>
 
-#include "core/device.h"
-#include "core/error.h"
-#include "data/data_source.h"
-#include "models/eps_network.h"
-#include "models/factory.h"
-#include "models/score_model.h"
-#include "sde/linear_sde.h"
-#include "sde/presets.h"
+#include "hold/core/device.h"
+#include "hold/core/error.h"
+#include "hold/data/data_source.h"
+#include "hold/models/eps_network.h"
+#include "hold/models/factory.h"
+#include "hold/models/score_model.h"
+#include "hold/sde/linear_sde.h"
+#include "hold/sde/presets.h"
 
 namespace hold {
 namespace {
@@ -28,7 +28,7 @@ std::map<std::string, std::string> model_identity(const RunConfig& c) {
   k.data.random_flip = false;
   k.data.prefetch = 0;
   k.model = c.model;
-  k.model.dense = "";  // how 1×1 layers run, not what they compute
+  k.model.dense = "";          // how 1×1 layers run, not what they compute
   k.model.channels_last = "";  // a memory layout
   k.objective = c.objective;
   std::map<std::string, std::string> out;
@@ -49,14 +49,13 @@ void check_same_model(const RunConfig& trained, const RunConfig& config, const s
   for (const auto& [key, value] : a) {
     const auto it = b.find(key);
     if (it == b.end() || it->second == value) continue;
-    throw UsageError("the checkpoint was trained with " + key + ": " + value + " but " + config_path + " has " +
-                     key + ": " + it->second + " (" + ckpt_path + ")");
+    throw UsageError("the checkpoint was trained with " + key + ": " + value + " but " + config_path + " has " + key +
+                     ": " + it->second + " (" + ckpt_path + ")");
   }
 }
 
 std::shared_ptr<EpsNetwork> load_trained_network(const RunConfig& config, const std::string& config_path,
-                                                 const std::string& ckpt_path, WeightSet weights,
-                                                 c10::Device device) {
+                                                 const std::string& ckpt_path, WeightSet weights, c10::Device device) {
   if (config.model.name == "oracle") return nullptr;
   if (ckpt_path.empty()) throw UsageError("model '" + config.model.name + "' needs a checkpoint (--ckpt)");
   const LoadedCheckpoint ckpt = load_checkpoint(ckpt_path);

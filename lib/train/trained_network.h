@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "train/checkpoint.h"
+#include "hold/train/checkpoint.h"
 
 namespace hold {
 
@@ -26,8 +26,7 @@ void check_same_model(const RunConfig& trained, const RunConfig& config, const s
 /// a network needs a checkpoint and none is given, or the checkpoint does not
 /// match the config (naming `config_path` and the checkpoint).
 std::shared_ptr<EpsNetwork> load_trained_network(const RunConfig& config, const std::string& config_path,
-                                                 const std::string& ckpt_path, WeightSet weights,
-                                                 c10::Device device);
+                                                 const std::string& ckpt_path, WeightSet weights, c10::Device device);
 
 /// Everything a sampling or evaluation tool needs from a run: the SDE, the
 /// network (null for the oracle) and the score model over them, on the run's

@@ -1,41 +1,41 @@
-#include "train/trainer.h"
+#include "hold/train/trainer.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
 #include <c10/core/impl/VirtualGuardImpl.h>
 
 #include <algorithm>
-#include <csignal>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 
-#include "core/error.h"
-#include "core/device.h"
-#include "core/seeds.h"
-#include "data/data_source.h"
-#include "io/atomic_file.h"
-#include "io/config.h"
-#include "io/image_grid.h"
-#include "io/jsonl.h"
-#include "models/ema.h"
-#include "models/eps_network.h"
-#include "models/eps_score_model.h"
-#include "models/factory.h"
-#include "samplers/sampler.h"
-#include "objectives/objective.h"
-#include "sde/presets.h"
-#include "train/adam.h"
-#include "train/checkpoint.h"
-#include "train/distributed.h"
-#include "train/flat_parameters.h"
-#include "train/mixed_precision.h"
-#include "train/stop_signal.h"
-#include "train/trained_network.h"
+#include "hold/core/device.h"
+#include "hold/core/error.h"
+#include "hold/core/seeds.h"
+#include "hold/data/data_source.h"
+#include "hold/io/atomic_file.h"
+#include "hold/io/config.h"
+#include "hold/io/image_grid.h"
+#include "hold/io/jsonl.h"
+#include "hold/models/ema.h"
+#include "hold/models/eps_network.h"
+#include "hold/models/eps_score_model.h"
+#include "hold/models/factory.h"
+#include "hold/objectives/objective.h"
+#include "hold/samplers/sampler.h"
+#include "hold/sde/presets.h"
+#include "hold/train/adam.h"
+#include "hold/train/checkpoint.h"
+#include "hold/train/distributed.h"
+#include "hold/train/flat_parameters.h"
+#include "hold/train/mixed_precision.h"
+#include "hold/train/stop_signal.h"
+#include "hold/train/trained_network.h"
 
 namespace hold {
 namespace fs = std::filesystem;
@@ -58,9 +58,7 @@ void synchronize(c10::Device device) {
   c10::impl::VirtualGuardImpl(device.type()).synchronizeDevice(device.index());
 }
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 void make_dirs(const std::string& dir) {
   std::error_code ec;
@@ -176,8 +174,8 @@ Trainer::Trainer(const RunConfig& config, TrainOptions options)
   s.total = s.options.max_steps >= 0 ? s.options.max_steps : s.config.train.steps;
 
   if (s.config.train.precision == "fp16" && !s.device.is_cuda()) {
-    throw ConfigError("fp16 autocast needs a CUDA device, and '" + s.config.device + "' resolved to " +
-                      s.device.str() + "; use bf16 or fp32 (train.precision)");
+    throw ConfigError("fp16 autocast needs a CUDA device, and '" + s.config.device + "' resolved to " + s.device.str() +
+                      "; use bf16 or fp32 (train.precision)");
   }
   check_global_batch(s.config, s.world());
   s.net = make_network(s.config);
@@ -199,8 +197,10 @@ Trainer::Trainer(const RunConfig& config, TrainOptions options)
   if (fs::exists(s.latest_path())) {
     // Never mix two runs' checkpoints (pruning would delete the new ones).
     if (!s.options.resume) {
-      throw UsageError("the work directory already holds a run; pass --resume to continue it or "
-                       "choose another --workdir (" + s.latest_path() + ")");
+      throw UsageError(
+          "the work directory already holds a run; pass --resume to continue it or "
+          "choose another --workdir (" +
+          s.latest_path() + ")");
     }
     // A resumed run must be the same run: refuse a config whose model differs.
     check_same_model(load_checkpoint(s.latest_path()).config, s.config,
@@ -287,7 +287,8 @@ TrainProgress Trainer::train_step() {
   lap(tm.ema);
 
   if (!s.pending_values.defined()) s.pending_values = at::empty({kMaxPendingSteps, kColumns}, loss.options());
-  s.pending_values[static_cast<int64_t>(s.pending.size())].copy_(at::stack({loss, grad_norm.to(at::kFloat), skip, overflow}));
+  s.pending_values[static_cast<int64_t>(s.pending.size())].copy_(
+      at::stack({loss, grad_norm.to(at::kFloat), skip, overflow}));
   ++s.step;
   p.step = s.step;
   p.total_steps = s.total;
@@ -350,8 +351,8 @@ std::string Trainer::save_checkpoint() {
     throw NumericalError("the weights or their EMA are not finite at step " + std::to_string(s.step) +
                          "; no checkpoint written (the last one is kept)");
   }
-  const TrainingState state{s.config, s.step, *s.net, *s.ema, *s.optimizer, s.gen,
-                            s.noise_gen_distinct() ? &s.noise_gen : nullptr};
+  const TrainingState state{
+      s.config, s.step, *s.net, *s.ema, *s.optimizer, s.gen, s.noise_gen_distinct() ? &s.noise_gen : nullptr};
   const std::string bytes = serialize_checkpoint(state);
   const std::string path = s.checkpoint_dir() + "/ckpt_" + std::to_string(s.step) + ".pt";
   write_file_atomic(path, bytes);
@@ -484,9 +485,10 @@ TrainResult Trainer::run(const TrainCallback& callback) {
 
 void check_global_batch(const RunConfig& config, int64_t world_size) {
   if (config.train.batch_size % world_size == 0) return;
-  throw ConfigError("train.batch_size " + std::to_string(config.train.batch_size) + " is the global batch and must be "
-                    "divisible by the number of processes, " + std::to_string(world_size) + " (" +
-                    config.where("train.batch_size") + ")");
+  throw ConfigError("train.batch_size " + std::to_string(config.train.batch_size) +
+                    " is the global batch and must be "
+                    "divisible by the number of processes, " +
+                    std::to_string(world_size) + " (" + config.where("train.batch_size") + ")");
 }
 
 TrainResult train(const RunConfig& config, const TrainOptions& options, const TrainCallback& callback) {

@@ -140,7 +140,6 @@ class Trainer {
 void check_global_batch(const RunConfig& config, int64_t world_size);
 
 /// Trainer(config, options).run(callback).
-TrainResult train(const RunConfig& config, const TrainOptions& options,
-                  const TrainCallback& callback = {});
+TrainResult train(const RunConfig& config, const TrainOptions& options, const TrainCallback& callback = {});
 
 }  // namespace hold

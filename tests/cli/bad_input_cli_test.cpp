@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
-#include "../io/temp_dir.h"
-#include "io/npz.h"
+#include "hold/io/npz.h"
 #include "support/run_tool.h"
+#include "support/temp_dir.h"
 
 #include <catch2/catch.hpp>
 
@@ -42,10 +42,10 @@ TEST_CASE("bad config values and combinations: exit 2 naming the key", "[cli][re
       {"sde.eps=-0.1", "sde.eps"},
       {"train.lr=0", "train.lr"},
       {"train.max_nonfinite=0", "train.max_nonfinite"},
-      {"model.hidden=abc", "model.hidden"},                      // wrong type
+      {"model.hidden=abc", "model.hidden"},  // wrong type
       {"likelihood.t_eps=2", "likelihood.t_eps"},
       {"distributed.backend=mpi", "distributed.backend"},
-      {"train.lerning_rate=1", "train.lerning_rate"},            // unknown key
+      {"train.lerning_rate=1", "train.lerning_rate"},  // unknown key
   };
   for (const auto& [set, key] : cases) {
     INFO("--set " << set);
@@ -62,13 +62,13 @@ TEST_CASE("malformed files of each kind: exit 2 naming the path", "[cli][reliabi
   check_one_line_error(test::run_tool("hold-train --dry-run --config " + dir.file("bad.yaml")), dir.file("bad.yaml"));
   // Checkpoint: empty, truncated.
   std::ofstream(dir.file("empty.pt")).flush();
-  check_one_line_error(test::run_tool("hold-sample --config " + toy + " --ckpt " + dir.file("empty.pt") + " --out " +
-                                      dir.file("o")),
-                       dir.file("empty.pt"));
+  check_one_line_error(
+      test::run_tool("hold-sample --config " + toy + " --ckpt " + dir.file("empty.pt") + " --out " + dir.file("o")),
+      dir.file("empty.pt"));
   std::ofstream(dir.file("cut.pt"), std::ios::binary) << std::string("PK\x03\x04", 4) << std::string(100, '\0');
-  check_one_line_error(test::run_tool("hold-sample --config " + toy + " --ckpt " + dir.file("cut.pt") + " --out " +
-                                      dir.file("o")),
-                       dir.file("cut.pt"));
+  check_one_line_error(
+      test::run_tool("hold-sample --config " + toy + " --ckpt " + dir.file("cut.pt") + " --out " + dir.file("o")),
+      dir.file("cut.pt"));
   // Statistics file without sigma; npz that is not a zip.
   write_npz(dir.file("mu_only.npz"), {{"mu", at::zeros({3}, at::kDouble)}});
   check_one_line_error(test::run_tool("hold-fid score " + dir.file("mu_only.npz") + " " + dir.file("mu_only.npz")),

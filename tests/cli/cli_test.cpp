@@ -7,7 +7,7 @@
 #include <fstream>
 #include <string>
 
-#include "io/npz.h"
+#include "hold/io/npz.h"
 #include "support/run_tool.h"
 
 namespace {

@@ -10,9 +10,9 @@
 #include <fstream>
 #include <string>
 
-#include "../io/temp_dir.h"
-#include "io/npz.h"
+#include "hold/io/npz.h"
 #include "support/run_tool.h"
+#include "support/temp_dir.h"
 
 // Last: torch headers (glog) define CHECK too; Catch's must win.
 #include <catch2/catch.hpp>
@@ -44,7 +44,7 @@ TEST_CASE("hold-fid score prints the Frechet distance of two statistics files", 
 
 #include <torch/script.h>
 
-#include "metrics/frechet.h"
+#include "hold/metrics/frechet.h"
 
 TEST_CASE("hold-fid stats runs a TorchScript extractor and score compares its statistics", "[cli][fid]") {
   test::TempDir dir;
@@ -206,9 +206,9 @@ TEST_CASE("hold-fid export yields exactly N samples, resumes without changing th
   const std::string many = "hold-fid export " + run.config + " --ckpt " + run.ckpt + " --n 12 --batch 1 --nfe 4";
   REQUIRE(test::run_tool(many + " --out " + dir.file("whole.npz")).code == 0);
   const std::string parts = dir.file("killed.npz.parts");
-  const auto killed = test::run_tool(many + " --out " + dir.file("killed.npz") + " > /dev/null 2>&1 & p=$!; " +
-                                     "while [ ! -e " + parts + "/part_2.npz ] && kill -0 $p 2>/dev/null; do sleep 0.002; done; " +
-                                     "kill -9 $p; wait $p; echo status=$?");
+  const auto killed = test::run_tool(
+      many + " --out " + dir.file("killed.npz") + " > /dev/null 2>&1 & p=$!; " + "while [ ! -e " + parts +
+      "/part_2.npz ] && kill -0 $p 2>/dev/null; do sleep 0.002; done; " + "kill -9 $p; wait $p; echo status=$?");
   INFO(killed.out);
   CHECK(killed.out.find("status=137") != std::string::npos);  // it really died mid-run
   CHECK_FALSE(std::filesystem::exists(dir.file("killed.npz")));
@@ -222,9 +222,9 @@ TEST_CASE("hold-fid export yields exactly N samples, resumes without changing th
 
   // Sharded over 2 processes (rank r draws batches k ≡ r mod 2; rank 0
   // merges): exactly the one-process samples, none lost or duplicated.
-  const auto sharded = test::run_shell("MASTER_PORT=" + std::to_string(41000 + ::getpid() % 1000) + " bash " +
-                                       HOLD_SOURCE_DIR + "/scripts/launch_local.sh 2 " + test::tool_path(base) +
-                                       " --out " + dir.file("sharded.npz"));
+  const auto sharded =
+      test::run_shell("MASTER_PORT=" + std::to_string(41000 + ::getpid() % 1000) + " bash " + HOLD_SOURCE_DIR +
+                      "/scripts/launch_local.sh 2 " + test::tool_path(base) + " --out " + dir.file("sharded.npz"));
   INFO(sharded.out);
   REQUIRE(sharded.code == 0);
   CHECK(at::equal(read_npz(dir.file("sharded.npz")).at("arr_0"), a));

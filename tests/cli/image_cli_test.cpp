@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <string>
 
-#include "../io/temp_dir.h"
-#include "io/npz.h"
+#include "hold/io/npz.h"
+#include "support/temp_dir.h"
 #include "support/tiny_image_run.h"
 
 // Last: torch headers (glog) define CHECK too; Catch's must win.
@@ -34,9 +34,9 @@ TEST_CASE("hold-sample on images writes x, uint8 NHWC images, a grid and a traje
   REQUIRE(run.training.code == 0);
   const std::string& config = run.config;
 
-  const auto sampled = test::run_tool("hold-sample " + config + " --ckpt " + run.ckpt +
-                                      " --n 5 --batch 2 --trajectory 3 --trajectory-samples 2 --out " +
-                                      dir.file("out"));
+  const auto sampled =
+      test::run_tool("hold-sample " + config + " --ckpt " + run.ckpt +
+                     " --n 5 --batch 2 --trajectory 3 --trajectory-samples 2 --out " + dir.file("out"));
   INFO(sampled.out);
   REQUIRE(sampled.code == 0);
   CHECK(sampled.out.find("nfe: 6") != std::string::npos);
@@ -58,18 +58,18 @@ TEST_CASE("hold-sample on images writes x, uint8 NHWC images, a grid and a traje
 
   // Shared by 2 processes (rank r draws batches k ≡ r mod 2, rank 0 merges):
   // exactly the one-process samples.
-  const auto sharded = test::run_shell("MASTER_PORT=" + std::to_string(42000 + ::getpid() % 1000) + " bash " +
-                                       HOLD_SOURCE_DIR + "/scripts/launch_local.sh 2 " +
-                                       test::tool_path("hold-sample " + config + " --ckpt " + run.ckpt +
-                                                       " --n 5 --batch 2 --out " + dir.file("out2")));
+  const auto sharded = test::run_shell(
+      "MASTER_PORT=" + std::to_string(42000 + ::getpid() % 1000) + " bash " + HOLD_SOURCE_DIR +
+      "/scripts/launch_local.sh 2 " +
+      test::tool_path("hold-sample " + config + " --ckpt " + run.ckpt + " --n 5 --batch 2 --out " + dir.file("out2")));
   INFO(sharded.out);
   REQUIRE(sharded.code == 0);
   CHECK(at::equal(read_npz(dir.file("out2/samples.npz")).at("x"), x));
   CHECK_FALSE(std::filesystem::exists(dir.file("out2/parts")));
 
   // --metrics is for toy data: a usage error.
-  const auto metrics = test::run_tool("hold-sample " + config + " --ckpt " + run.ckpt +
-                                      " --n 2 --metrics --out " + dir.file("out2"));
+  const auto metrics =
+      test::run_tool("hold-sample " + config + " --ckpt " + run.ckpt + " --n 2 --metrics --out " + dir.file("out2"));
   CHECK(metrics.code == 2);
   CHECK(metrics.out.find("hold-fid") != std::string::npos);
 }

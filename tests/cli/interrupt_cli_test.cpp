@@ -8,9 +8,9 @@
 #include <random>
 #include <string>
 
-#include "../io/temp_dir.h"
+#include "hold/train/checkpoint.h"
 #include "support/run_tool.h"
-#include "train/checkpoint.h"
+#include "support/temp_dir.h"
 
 #include <catch2/catch.hpp>
 
@@ -39,8 +39,8 @@ TEST_CASE("hold-train: SIGINT and SIGTERM checkpoint, exit 128 + signal, and res
     const std::string work = dir.file(std::string("run_") + name);
     // Signal once training is under way (the first metrics record exists).
     const auto r = test::run_shell(train + work + " > " + work + ".log 2>&1 & p=$!; while [ ! -s " + work +
-                                   "/metrics.jsonl ] && kill -0 $p 2>/dev/null; do sleep 0.05; done; kill -" + name + " $p; wait $p; " +
-                                   "echo status=$?; cat " + work + ".log");
+                                   "/metrics.jsonl ] && kill -0 $p 2>/dev/null; do sleep 0.05; done; kill -" + name +
+                                   " $p; wait $p; " + "echo status=$?; cat " + work + ".log");
     INFO(r.out);
     CHECK(r.out.find("status=" + std::to_string(128 + number)) != std::string::npos);
     const std::string said = "stopped by signal " + std::to_string(number) + " at step ";
@@ -61,7 +61,8 @@ TEST_CASE("hold-train: SIGINT and SIGTERM checkpoint, exit 128 + signal, and res
   check_same_weights(dir.file("run_INT/checkpoints/latest.pt"), dir.file("straight/checkpoints/latest.pt"));
 }
 
-TEST_CASE("hold-train: kill -9 at random moments, resumed each time, equals an uninterrupted run", "[cli][reliability]") {
+TEST_CASE("hold-train: kill -9 at random moments, resumed each time, equals an uninterrupted run",
+          "[cli][reliability]") {
   test::TempDir dir;
   std::ofstream(dir.file("run.yaml")) << kLongToyRun;
   const std::string train = test::tool_path("hold-train") + " --config " + dir.file("run.yaml") + " --workdir ";

@@ -11,10 +11,10 @@
 #include <sstream>
 #include <string>
 
-#include "../io/temp_dir.h"
-#include "io/npz.h"
-#include "likelihood/likelihood.h"
+#include "hold/io/npz.h"
+#include "hold/likelihood/likelihood.h"
 #include "support/run_tool.h"
+#include "support/temp_dir.h"
 #include "support/tiny_image_run.h"
 
 #include <catch2/catch.hpp>
@@ -70,7 +70,8 @@ TEST_CASE("hold-nll on images: bits/dim per image, deterministic per seed", "[cl
   const test::TinyImageRun run = test::train_tiny_image_model(dir.path());
   INFO(run.training.out);
   REQUIRE(run.training.code == 0);
-  const std::string base = "hold-nll " + run.config + " --ckpt " + run.ckpt + " --split train --n 6 --batch 4 --probes 2";
+  const std::string base =
+      "hold-nll " + run.config + " --ckpt " + run.ckpt + " --split train --n 6 --batch 4 --probes 2";
   const auto a = test::run_tool(base + " --json " + dir.file("a.json") + " --per-point " + dir.file("a.npz"));
   INFO(a.out);
   REQUIRE(a.code == 0);
@@ -97,9 +98,9 @@ TEST_CASE("hold-nll on images: bits/dim per image, deterministic per seed", "[cl
 
   // Two processes (rank r takes batches k ≡ r mod 2, rank 0 merges): the
   // same numbers as one process.
-  const auto two = test::run_shell("MASTER_PORT=" + std::to_string(43000 + ::getpid() % 1000) + " bash " +
-                                   HOLD_SOURCE_DIR + "/scripts/launch_local.sh 2 " + test::tool_path(base) +
-                                   " --per-point " + dir.file("two.npz"));
+  const auto two =
+      test::run_shell("MASTER_PORT=" + std::to_string(43000 + ::getpid() % 1000) + " bash " + HOLD_SOURCE_DIR +
+                      "/scripts/launch_local.sh 2 " + test::tool_path(base) + " --per-point " + dir.file("two.npz"));
   INFO(two.out);
   REQUIRE(two.code == 0);
   CHECK(at::equal(read_npz(dir.file("two.npz")).at("nll"), bpd));
@@ -135,8 +136,8 @@ TEST_CASE("hold-nll rejects bad input with exit 2 naming the key or path", "[cli
   CHECK(probe.code == 2);
   CHECK(probe.out.find("--probe") != std::string::npos);
 
-  const auto no_output = test::run_shell("WORLD_SIZE=2 RANK=0 MASTER_ADDR=127.0.0.1 " + test::tool_path("hold-nll") +
-                                         config);
+  const auto no_output =
+      test::run_shell("WORLD_SIZE=2 RANK=0 MASTER_ADDR=127.0.0.1 " + test::tool_path("hold-nll") + config);
   CHECK(no_output.code == 2);
   CHECK(no_output.out.find("--per-point") != std::string::npos);
 

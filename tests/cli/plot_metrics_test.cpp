@@ -8,8 +8,8 @@
 #include <fstream>
 #include <string>
 
-#include "io/temp_dir.h"
 #include "support/run_tool.h"
+#include "support/temp_dir.h"
 
 namespace hold {
 

@@ -11,9 +11,9 @@
 #include <thread>
 #include <vector>
 
+#include "hold/core/error.h"
+#include "hold/data/image_loader.h"
 #include "support/usage_error.h"
-#include "core/error.h"
-#include "data/image_loader.h"
 
 // Last: torch headers (glog) define CHECK too; Catch's must win.
 #include <catch2/catch.hpp>

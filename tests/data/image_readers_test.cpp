@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "support/usage_error.h"
-#include "core/error.h"
-#include "data/image_readers.h"
-#include "io/temp_dir.h"
+#include "hold/core/error.h"
+#include "hold/data/image_readers.h"
 #include "support/idx_files.h"
+#include "support/temp_dir.h"
+#include "support/usage_error.h"
 
 // Last: torch headers (glog) define CHECK too; Catch's must win.
 #include <catch2/catch.hpp>
@@ -24,11 +24,11 @@
 namespace hold {
 namespace {
 
-using test::TempDir;
 using test::big_endian;
 using test::idx_images;
 using test::idx_labels;
 using test::idx_pixel;
+using test::TempDir;
 using test::write_file;
 
 using test::message_of;

@@ -5,9 +5,9 @@
 
 #include <cmath>
 
-#include "core/error.h"
-#include "data/toy_dataset.h"
-#include "io/config.h"
+#include "hold/core/error.h"
+#include "hold/data/toy_dataset.h"
+#include "hold/io/config.h"
 
 // Last: torch headers (glog) define CHECK too; Catch's must win.
 #include <catch2/catch.hpp>
@@ -26,7 +26,7 @@ TEST_CASE("swiss roll points lie on their roll and the rolls are equally likely"
   std::vector<double> centres;
   for (const auto& c : swissroll_centres()) centres.insert(centres.end(), {c[0], c[1]});
   const at::Tensor c = at::tensor(centres, at::kDouble).view({5, 2});
-  const at::Tensor dist = at::cdist(p, c);                      // [n, 5]
+  const at::Tensor dist = at::cdist(p, c);  // [n, 5]
   const auto [nearest, roll] = dist.min(/*dim=*/1);
   // Radius t·scale with t ∈ [1.5π, 4.5π] = [0.0471, 0.1414], plus noise
   // 0.2·0.01 = 2e-3 per coordinate (5 SD·√2 < 0.0142).

@@ -6,10 +6,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/error.h"
-#include "io/atomic_file.h"
+#include "hold/core/error.h"
+#include "hold/io/atomic_file.h"
 #include "support/file_bytes.h"
-#include "io/temp_dir.h"
+#include "support/temp_dir.h"
 
 // Last: torch headers (glog) define CHECK too; Catch's must win.
 #include <catch2/catch.hpp>
@@ -29,7 +29,7 @@ TEST_CASE("an atomic write leaves only the target file", "[io][atomic]") {
   write_file_atomic(path, std::string("second\0with nul", 15));
   CHECK(slurp(path) == std::string("second\0with nul", 15));
   CHECK(dir.entries() == std::vector<std::string>{"out.bin"});
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(path.c_str(), &st) == 0);
   CHECK((st.st_mode & 0600) == 0600);  // a normal file mode, not mkstemp's private one only
 }
@@ -72,8 +72,8 @@ TEST_CASE("an unwritable destination is a UsageError naming the path", "[io][ato
   SECTION("the target is a directory: rename fails, the temporary is removed") {
     const std::string sub = dir.file("sub");
     REQUIRE(::mkdir(sub.c_str(), 0700) == 0);
-    CHECK_THROWS_WITH(write_file_atomic(sub, "x"), Catch::Matchers::StartsWith("cannot replace file") &&
-                                                        Catch::Matchers::EndsWith("(" + sub + ")"));
+    CHECK_THROWS_WITH(write_file_atomic(sub, "x"),
+                      Catch::Matchers::StartsWith("cannot replace file") && Catch::Matchers::EndsWith("(" + sub + ")"));
     CHECK(dir.entries() == std::vector<std::string>{"sub"});
   }
 }

@@ -1,8 +1,8 @@
 // run_app: common flags reach the config, and exceptions become exit codes.
 #include <c10/util/Exception.h>
 
-#include "core/error.h"
-#include "io/cli.h"
+#include "hold/core/error.h"
+#include "hold/io/cli.h"
 
 // Last: torch headers (glog) define CHECK too; Catch's must win.
 #include <catch2/catch.hpp>
@@ -23,12 +23,13 @@ int run(std::vector<std::string> args, const std::function<int(const CommonFlags
 
 TEST_CASE("common flags and app flags override config keys", "[io][cli]") {
   RunConfig seen;
-  const int rc = run({"--seed", "5", "--set", "sde.beta=3", "--set", "train.lr=0.01", "--nfe", "20"},
-                     [&](const CommonFlags& f) {
-                       seen = f.load_config();
-                       return 0;
-                     },
-                     [](CLI::App& app, CommonFlags& f) { f.add_config_flag(app, "--nfe", "sample.nfe", "NFE"); });
+  const int rc = run(
+      {"--seed", "5", "--set", "sde.beta=3", "--set", "train.lr=0.01", "--nfe", "20"},
+      [&](const CommonFlags& f) {
+        seen = f.load_config();
+        return 0;
+      },
+      [](CLI::App& app, CommonFlags& f) { f.add_config_flag(app, "--nfe", "sample.nfe", "NFE"); });
   CHECK(rc == 0);
   CHECK(seen.seed == 5);
   CHECK(seen.sde.beta == 3);

@@ -5,9 +5,9 @@
 #include <map>
 #include <set>
 
-#include "core/error.h"
-#include "io/config.h"
-#include "io/temp_dir.h"
+#include "hold/core/error.h"
+#include "hold/io/config.h"
+#include "support/temp_dir.h"
 
 // Last: torch headers (glog) define CHECK too; Catch's must win.
 #include <catch2/catch.hpp>
@@ -173,8 +173,7 @@ TEST_CASE("an unknown key is an error that suggests the nearest key and gives th
   CHECK_THAT(error_of("train:\n  zzzzzzzz: 1\n"),
              Contains("unknown key 'train.zzzzzzzz', valid keys of train: steps, batch_size") &&
                  EndsWith("(test.yaml:2 train.zzzzzzzz)"));
-  CHECK(error_of("sde:\n  beta: 1\n  beta: 2\n") ==
-        "duplicate key 'sde.beta', first at line 2 (test.yaml:3 sde.beta)");
+  CHECK(error_of("sde:\n  beta: 1\n  beta: 2\n") == "duplicate key 'sde.beta', first at line 2 (test.yaml:3 sde.beta)");
   CHECK_THAT(error_of("sde: 3\n"), Contains("section 'sde' must be a mapping") && EndsWith("(test.yaml:1 sde)"));
 }
 
@@ -221,7 +220,8 @@ TEST_CASE("impossible combinations are rejected before any work", "[io][config]"
   CHECK(error_of("data:\n  name: gmm\n  weights: [1]\n  means: [0]\n") ==
         "a mixture needs data.weights, data.means and data.stds together (test.yaml data.stds)");
   // The mixture's own validator (GaussianMixture::validate), located.
-  CHECK_THAT(error_of("data:\n  name: gmm\n  weights: [0.5, 0.5]\n  means: [0]\n  stds: [1]\n"), Contains("(test.yaml:"));
+  CHECK_THAT(error_of("data:\n  name: gmm\n  weights: [0.5, 0.5]\n  means: [0]\n  stds: [1]\n"),
+             Contains("(test.yaml:"));
   // Sampler / objective validators against the SDE: pc needs K = 1; hold's
   // order 3 has no block 'b5'.
   CHECK_THAT(error_of("sde:\n  name: hold\nsample:\n  method: pc\n"), Contains("(test.yaml:4 sample."));
@@ -239,8 +239,7 @@ TEST_CASE("Overrides given with --set get the same checks", "[io][config]") {
     CHECK(c.line_of("sde.beta") == 0);
   }
   SECTION("the last --set wins, and --set wins over an app flag") {
-    const RunConfig c =
-        parse_config(text, "t.yaml", {"seed=1", "seed=2"}, {ConfigOverride{"seed", "9", "--seed"}});
+    const RunConfig c = parse_config(text, "t.yaml", {"seed=1", "seed=2"}, {ConfigOverride{"seed", "9", "--seed"}});
     CHECK(c.seed == 2);
     const RunConfig d = parse_config(text, "t.yaml", {}, {ConfigOverride{"seed", "9", "--seed"}});
     CHECK(d.seed == 9);

@@ -14,16 +14,16 @@
 #include <sstream>
 #include <string>
 
-#include "../io/temp_dir.h"
-#include "core/error.h"
-#include "data/image_readers.h"
-#include "io/config.h"
-#include "io/image_grid.h"
-#include "io/npz.h"
+#include "hold/core/error.h"
+#include "hold/data/image_readers.h"
+#include "hold/io/config.h"
+#include "hold/io/image_grid.h"
+#include "hold/io/npz.h"
+#include "hold/train/checkpoint.h"
+#include "hold/train/trainer.h"
 #include "support/file_bytes.h"
 #include "support/idx_files.h"
-#include "train/checkpoint.h"
-#include "train/trainer.h"
+#include "support/temp_dir.h"
 
 #include <catch2/catch.hpp>
 
@@ -95,8 +95,10 @@ TEST_CASE("fuzz: corrupted IDX files, plain and gzipped", "[io][fuzz]") {
   fuzz(labels, dir.file("y-idx1-ubyte"), 100, 3,
        [&] { read_idx(dir.file("plain/train-images-idx3-ubyte"), dir.file("y-idx1-ubyte")); });
   // gzip: compress once with the system's gzip, then corrupt the stream.
-  REQUIRE(std::system(("gzip -kc " + dir.file("plain/train-images-idx3-ubyte") + " > " + dir.file("z.gz")).c_str()) == 0);
-  fuzz(test::file_bytes(dir.file("z.gz")), dir.file("x-idx3-ubyte.gz"), 200, 4, [&] { read_idx(dir.file("x-idx3-ubyte.gz")); });
+  REQUIRE(std::system(("gzip -kc " + dir.file("plain/train-images-idx3-ubyte") + " > " + dir.file("z.gz")).c_str()) ==
+          0);
+  fuzz(test::file_bytes(dir.file("z.gz")), dir.file("x-idx3-ubyte.gz"), 200, 4,
+       [&] { read_idx(dir.file("x-idx3-ubyte.gz")); });
 }
 
 TEST_CASE("fuzz: corrupted npz files", "[io][fuzz]") {
@@ -109,7 +111,8 @@ TEST_CASE("fuzz: corrupted PNGs in an image folder", "[io][fuzz]") {
   test::TempDir dir;
   std::filesystem::create_directories(dir.file("imgs"));
   write_image_grid_png(dir.file("ok.png"), at::rand({1, 3, 8, 8}), 1, /*centered=*/false, /*padding=*/0);
-  fuzz(test::file_bytes(dir.file("ok.png")), dir.file("imgs/a.png"), 200, 6, [&] { read_image_folder(dir.file("imgs"), 8, 3); });
+  fuzz(test::file_bytes(dir.file("ok.png")), dir.file("imgs/a.png"), 200, 6,
+       [&] { read_image_folder(dir.file("imgs"), 8, 3); });
 }
 
 TEST_CASE("fuzz: corrupted checkpoints never load wrong weights", "[io][fuzz]") {

@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <vector>
 
-#include "core/error.h"
-#include "io/image_grid.h"
-#include "io/temp_dir.h"
+#include "hold/core/error.h"
+#include "hold/io/image_grid.h"
+#include "support/temp_dir.h"
 
 // Last: torch headers (glog) define CHECK too; Catch's must win.
 #include <catch2/catch.hpp>

@@ -1,8 +1,8 @@
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
-#include "io/jsonl.h"
-#include "io/temp_dir.h"
+#include "hold/core/error.h"
+#include "hold/io/jsonl.h"
+#include "support/temp_dir.h"
 
 // Last: torch headers (glog) define CHECK too; Catch's must win.
 #include <catch2/catch.hpp>

@@ -5,9 +5,9 @@
 #include <cmath>
 #include <vector>
 
-#include "core/error.h"
-#include "io/plot.h"
-#include "io/temp_dir.h"
+#include "hold/core/error.h"
+#include "hold/io/plot.h"
+#include "support/temp_dir.h"
 
 // Last: torch headers (glog) define CHECK too; Catch's must win.
 #include <catch2/catch.hpp>
@@ -81,7 +81,8 @@ TEST_CASE("a line plot has the requested size and a colour per series", "[io][pl
 TEST_CASE("line plot input errors are UsageErrors naming the path", "[io][plot][image_grid]") {
   test::TempDir dir;
   Series bad{"bad", {1, 2, 3}, {1, 2}};
-  CHECK_THROWS_WITH(write_line_plot_png(dir.file("p.png"), {bad}), Catch::Matchers::EndsWith("(" + dir.file("p.png") + ")"));
+  CHECK_THROWS_WITH(write_line_plot_png(dir.file("p.png"), {bad}),
+                    Catch::Matchers::EndsWith("(" + dir.file("p.png") + ")"));
   PlotOptions log_limits;
   log_limits.log_y = true;
   log_limits.y_min = 0;

@@ -8,10 +8,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/error.h"
-#include "io/npz.h"
+#include "hold/core/error.h"
+#include "hold/io/npz.h"
 #include "support/file_bytes.h"
-#include "io/temp_dir.h"
+#include "support/temp_dir.h"
 
 // Last: torch headers (glog) define CHECK too; Catch's must win.
 #include <catch2/catch.hpp>
@@ -50,7 +50,8 @@ TEST_CASE("npz arrays read back with identical dtype, shape and bytes", "[io][np
     CHECK(at::equal(got, expected));  // bitwise for floats: no conversion on the way
   }
   // Equal arrays give byte-identical files (fixed zip timestamps).
-  write_npz(dir.file("b.npz"), {{"x", x}, {"images", images}, {"d", d}, {"s", scalar}, {"flags", flags}, {"t", strided}});
+  write_npz(dir.file("b.npz"),
+            {{"x", x}, {"images", images}, {"d", d}, {"s", scalar}, {"flags", flags}, {"t", strided}});
   CHECK(file_bytes(path) == file_bytes(dir.file("b.npz")));
 }
 

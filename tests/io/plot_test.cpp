@@ -7,9 +7,9 @@
 #include <cstring>
 #include <memory>
 
-#include "core/error.h"
-#include "io/plot.h"
-#include "io/temp_dir.h"
+#include "hold/core/error.h"
+#include "hold/io/plot.h"
+#include "support/temp_dir.h"
 
 // Last: torch headers (glog) define CHECK too; Catch's must win.
 #include <catch2/catch.hpp>
@@ -129,8 +129,8 @@ TEST_CASE("a histogram has bars only over the values' range, and a density curve
   CHECK(max_col <= 620);
 
   // A reference density (a wide Gaussian) adds a red curve.
-  write_histogram_png(dir.file("d.png"), values, [](const at::Tensor& x) { return at::exp(-x * x / 2) / 2.5066; },
-                      {}, o);
+  write_histogram_png(
+      dir.file("d.png"), values, [](const at::Tensor& x) { return at::exp(-x * x / 2) / 2.5066; }, {}, o);
   const Image d = load_png(dir.file("d.png"));
   int64_t red = 0;
   for (int y = 0; y < d.h; ++y)

@@ -1,7 +1,7 @@
 // Progress bar text: durations, rates, ETA, and the log-mode cadence.
 #include <cstdio>
 
-#include "io/progress.h"
+#include "hold/io/progress.h"
 
 // Last: torch headers (glog) define CHECK too; Catch's must win.
 #include <catch2/catch.hpp>

@@ -1,7 +1,7 @@
 // The probability-flow likelihood (math.md §5) against exact densities: with
 // the oracle of a single Gaussian the bound is tight (math.md §8 item 4), so
 // each point's estimate must equal the Gaussian's log-density.
-#include "likelihood/likelihood.h"
+#include "hold/likelihood/likelihood.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -9,9 +9,9 @@
 #include <cmath>
 #include <string>
 
-#include "core/gaussian_mixture.h"
-#include "models/gaussian_mixture_oracle.h"
-#include "sde/linear_sde.h"
+#include "hold/core/gaussian_mixture.h"
+#include "hold/models/gaussian_mixture_oracle.h"
+#include "hold/sde/linear_sde.h"
 #include "support/preset.h"
 
 #include <catch2/catch.hpp>
@@ -177,7 +177,8 @@ TEST_CASE("likelihood: 8-bit images give the bits/dim of the discretised Gaussia
   //   E[−log N(x')] = ½ log(2π s²) + ((c − m)² + w²/12) / (2 s²).
   const double w = 2.0 / 256;
   const at::Tensor c = (k + 0.5) * w - 1;
-  const at::Tensor nats = (0.5 * std::log(2 * M_PI * s * s) + ((c - m).pow(2) + w * w / 12) / (2 * s * s)).flatten(1).sum(1);
+  const at::Tensor nats =
+      (0.5 * std::log(2 * M_PI * s * s) + ((c - m).pow(2) + w * w / 12) / (2 * s * s)).flatten(1).sum(1);
   const at::Tensor predicted = nats / (dim * std::log(2.0)) + 7.0;
   const MeanWithError diff = mean_with_error(bpd - predicted);
   INFO(name << ": bits/dim " << bpd.mean().item<double>() << ", predicted " << predicted.mean().item<double>()

@@ -1,7 +1,7 @@
 // The Fréchet distance (lib/metrics/frechet.h) against closed forms: diagonal
 // and commuting covariances give Σ (√a_i − √b_i)² plus the mean term; equal
 // statistics give 0; it is symmetric; rank-deficient covariances stay finite.
-#include "metrics/frechet.h"
+#include "hold/metrics/frechet.h"
 
 #include <ATen/ATen.h>
 #include <catch2/catch.hpp>
@@ -22,7 +22,8 @@ at::Tensor random_rotation(int64_t d, int64_t seed) {
 TEST_CASE("Frechet distance of diagonal Gaussians has its closed form", "[metrics][frechet]") {
   const auto a = at::tensor({0.5, 2.0, 1e-8, 3.0}, at::kDouble), b = at::tensor({1.5, 0.1, 4.0, 3.0}, at::kDouble);
   const auto mu1 = at::tensor({0.0, 1.0, -2.0, 0.5}, at::kDouble), mu2 = at::tensor({1.0, 1.0, 0.0, 0.0}, at::kDouble);
-  const double expected = (mu1 - mu2).square().sum().item<double>() + (a.sqrt() - b.sqrt()).square().sum().item<double>();
+  const double expected =
+      (mu1 - mu2).square().sum().item<double>() + (a.sqrt() - b.sqrt()).square().sum().item<double>();
   CHECK(frechet_distance(mu1, at::diag(a), mu2, at::diag(b)) == Approx(expected).epsilon(1e-10));
 }
 

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "metrics/sample_distance.h"
+#include "hold/metrics/sample_distance.h"
 
 // Last: torch headers (glog) define CHECK too; Catch's must win.
 #include <catch2/catch.hpp>

@@ -1,12 +1,12 @@
 // EMA of the weights (math.md §7).
-#include "models/ema.h"
+#include "hold/models/ema.h"
 
 #include <ATen/ATen.h>
 #include <catch2/catch.hpp>
 
 #include <stdexcept>
 
-#include "models/mlp.h"
+#include "hold/models/mlp.h"
 #include "support/allclose.h"
 
 using namespace hold;

@@ -1,6 +1,6 @@
 // The ε-parameterisation of the score (math.md §3): s = −ε_θ/ℓ_t, and the
 // mixed score s = s_gauss − ε_θ/ℓ_t.
-#include "models/eps_score_model.h"
+#include "hold/models/eps_score_model.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -10,14 +10,14 @@
 #include <memory>
 #include <string>
 
-#include "io/config.h"
-#include "models/eps_network.h"
-#include "models/factory.h"
-#include "models/gaussian_mixture_oracle.h"
-#include "objectives/objective.h"
-#include "sde/blocks.h"
-#include "sde/linear_sde.h"
-#include "sde/presets.h"
+#include "hold/io/config.h"
+#include "hold/models/eps_network.h"
+#include "hold/models/factory.h"
+#include "hold/models/gaussian_mixture_oracle.h"
+#include "hold/objectives/objective.h"
+#include "hold/sde/blocks.h"
+#include "hold/sde/linear_sde.h"
+#include "hold/sde/presets.h"
 #include "support/allclose.h"
 #include "support/preset.h"
 
@@ -25,13 +25,11 @@ using namespace hold;
 
 namespace {
 
-
 /// An EpsNetwork computing ε from a function of (u, t) in float64 (a dummy
 /// float64 parameter makes EpsScoreModel hand it float64 inputs).
 class FunctionNetwork : public EpsNetwork {
  public:
-  explicit FunctionNetwork(std::function<at::Tensor(const at::Tensor&, const at::Tensor&)> f)
-      : f_(std::move(f)) {
+  explicit FunctionNetwork(std::function<at::Tensor(const at::Tensor&, const at::Tensor&)> f) : f_(std::move(f)) {
     register_parameter("dtype_anchor", at::zeros({1}, at::kDouble));
   }
   at::Tensor forward(const at::Tensor& u, const at::Tensor& t) override { return f_(u, t); }
@@ -120,8 +118,7 @@ TEST_CASE("The mixed score adds s_gauss = -[(Sigma^g_t)^-1 u]_K to -eps/ell", "[
   const auto t = at::rand({n}, gen, at::TensorOptions().dtype(at::kDouble)) * 0.9 + 0.1;
   auto inv_ell = at::empty({n, 1}, at::kDouble);
   for (int64_t i = 0; i < n; ++i) inv_ell[i][0] = 1.0 / model.ell(t[i].item<double>());
-  CHECK_ALLCLOSE_REL(model.score(u, t), centred_gaussian_score(sde, u, t, 1.0) - eps_value * inv_ell, 1e-10,
-                     1e-9);
+  CHECK_ALLCLOSE_REL(model.score(u, t), centred_gaussian_score(sde, u, t, 1.0) - eps_value * inv_ell, 1e-10, 1e-9);
   // What training compares with z_K: the ε the model stands for, −ℓ_t s.
   CHECK_ALLCLOSE_REL(model.predict_eps(u, t), -model.score(u, t) / inv_ell, 1e-10, 1e-9);
   CHECK_ALLCLOSE_REL(model.predict_eps(u, at::full({n}, 0.2, at::kDouble)),
@@ -146,8 +143,8 @@ model: {name: mlp, hidden: 8, layers: 3, mixed_score: true}
   CHECK(eps_model->network_ptr() == net);
   CHECK(eps_model->ell(0.5) == sde.ell(0.5, sde.default_initial_cov()));
 
-  const RunConfig oracle = parse_config("sde: {name: cld}\ndata: {name: gmm1d}\nmodel: {name: oracle}\n",
-                                        "factory_test");
+  const RunConfig oracle =
+      parse_config("sde: {name: cld}\ndata: {name: gmm1d}\nmodel: {name: oracle}\n", "factory_test");
   const LinearSde cld = make_sde(oracle.sde);
   CHECK(make_network(oracle, 1) == nullptr);
   auto exact = make_score_model(oracle, cld, nullptr);

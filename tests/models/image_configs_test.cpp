@@ -3,16 +3,16 @@
 // CelebA-HQ-256 (103M parameters at 256×256, ~30 s here) is tagged [.slow]:
 //   build/tests/hold_tests "[slow]"
 #include <ATen/ATen.h>
-#include <catch2/catch.hpp>
 #include <torch/nn/module.h>
+#include <catch2/catch.hpp>
 
 #include <string>
 
-#include "data/data_source.h"
-#include "io/config.h"
-#include "models/eps_network.h"
-#include "models/factory.h"
-#include "sde/presets.h"
+#include "hold/data/data_source.h"
+#include "hold/io/config.h"
+#include "hold/models/eps_network.h"
+#include "hold/models/factory.h"
+#include "hold/sde/presets.h"
 
 using namespace hold;
 
@@ -42,8 +42,8 @@ int64_t check_forward_backward(const std::string& name, int64_t batch) {
 }  // namespace
 
 TEST_CASE("The CIFAR-10 configs build NCSN++ deep with the reference's parameter counts", "[models][configs]") {
-  CHECK(check_forward_backward("cifar10_hold", 2) == 107600771);  // 9 input channels
-  CHECK(check_forward_backward("cifar10_cld", 2) == 107593859);   // 6
+  CHECK(check_forward_backward("cifar10_hold", 2) == 107600771);   // 9 input channels
+  CHECK(check_forward_backward("cifar10_cld", 2) == 107593859);    // 6
   CHECK(check_forward_backward("cifar10_vpsde", 2) == 107586947);  // 3
   CHECK(check_forward_backward("cifar10_vesde", 2) == 107586947);
 }

@@ -1,5 +1,5 @@
 // The toy MLP and its time embedding (math.md §7).
-#include "models/mlp.h"
+#include "hold/models/mlp.h"
 
 #include <ATen/ATen.h>
 #include <catch2/catch.hpp>
@@ -28,8 +28,7 @@ TEST_CASE("The MLP maps the whole state and t to eps of the last block", "[model
   auto out = net->forward(u, t);
   CHECK(out.sizes() == at::IntArrayRef({10, d}));
   // Layers: (K·d + E) → H, (layers − 2) × H → H, H → d, each with a bias.
-  const int64_t expected = (k * d + emb) * hidden + hidden + (layers - 2) * (hidden * hidden + hidden) +
-                           hidden * d + d;
+  const int64_t expected = (k * d + emb) * hidden + hidden + (layers - 2) * (hidden * hidden + hidden) + hidden * d + d;
   CHECK(parameter_count(*net) == expected);
   // Every parameter receives a gradient.
   out.square().sum().backward();
@@ -49,8 +48,7 @@ TEST_CASE("The MLP's initial weights depend only on its seed", "[models]") {
     CHECK(at::equal(item.value(), pb[item.key()]));
     CHECK(!at::equal(item.value(), pc[item.key()]));
     // PyTorch's default Linear init: U(±1/sqrt(fan_in)).
-    const double bound = 1.0 / std::sqrt(static_cast<double>(
-        item.key().find("fc0") == 0 ? 4 + 64 : 16));
+    const double bound = 1.0 / std::sqrt(static_cast<double>(item.key().find("fc0") == 0 ? 4 + 64 : 16));
     CHECK(item.value().abs().max().item<double>() <= bound);
   }
   CHECK(at::equal(a->named_buffers()["embed.frequencies"], b->named_buffers()["embed.frequencies"]));

@@ -2,13 +2,13 @@
 // implementation's (CLD-SGM models/ncsnpp.py; the expected numbers come from a
 // transcription of its constructor that counts trainable parameters), FIR
 // resampling equals its closed forms, and the two dense implementations agree.
-#include "models/ncsnpp.h"
+#include "hold/models/ncsnpp.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <catch2/catch.hpp>
 
-#include "models/factory.h"
+#include "hold/models/factory.h"
 #include "support/allclose.h"
 
 using namespace hold;
@@ -44,12 +44,9 @@ TEST_CASE("NCSN++ variants have the reference's parameter counts", "[models][ncs
                               .progressive_combine("cat")
                               .fir(false))) == 1723401);
   // Residual pyramids on both sides.
-  CHECK(trainable(*Ncsnpp(NcsnppOptions(3, 1, 16)
-                              .channels(16)
-                              .ch_mult({1, 2})
-                              .num_res_blocks(1)
-                              .attn_resolutions({8})
-                              .progressive("residual"))) == 204465);
+  CHECK(trainable(*Ncsnpp(
+            NcsnppOptions(3, 1, 16).channels(16).ch_mult({1, 2}).num_res_blocks(1).attn_resolutions({8}).progressive(
+                "residual"))) == 204465);
   // CelebA-HQ's pyramid choices (output_skip, input_skip with sum).
   CHECK(trainable(*Ncsnpp(NcsnppOptions(9, 3, 64)
                               .channels(16)
@@ -104,8 +101,7 @@ TEST_CASE("FIR (1,3,3,1) resampling keeps constants away from the border and hal
   REQUIRE_ALLCLOSE(interior(down, 1), at::full({1, 2, 2, 2}, 0.75f), 1e-6);
 }
 
-TEST_CASE("Fused FIR up/down convolutions equal resampling and convolution done apart (interior)",
-          "[models][ncsnpp]") {
+TEST_CASE("Fused FIR up/down convolutions equal resampling and convolution done apart (interior)", "[models][ncsnpp]") {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(3);
   const std::vector<double> k{1, 3, 3, 1};
   const auto x = at::randn({1, 4, 12, 12});
@@ -113,17 +109,25 @@ TEST_CASE("Fused FIR up/down convolutions equal resampling and convolution done 
   ResampleConv up(4, 5, ResampleConvImpl::Mode::kUp, k, gen);
   ResampleConv down(4, 5, ResampleConvImpl::Mode::kDown, k, gen);
   // Upsample then convolve (padding 1) vs the fused transposed convolution.
-  const auto up_apart = at::conv2d(fir_upsample_2x(x, k), up->weight, up->bias, at::IntArrayRef({1, 1}), at::IntArrayRef({1, 1}));
+  const auto up_apart =
+      at::conv2d(fir_upsample_2x(x, k), up->weight, up->bias, at::IntArrayRef({1, 1}), at::IntArrayRef({1, 1}));
   REQUIRE_ALLCLOSE(interior(up->forward(x), 4), interior(up_apart, 4), 1e-5);
   // Convolve then downsample vs the fused strided convolution.
-  const auto down_apart = fir_downsample_2x(at::conv2d(x, down->weight, at::Tensor(), at::IntArrayRef({1, 1}), at::IntArrayRef({1, 1})), k) +
-                          down->bias.view({1, -1, 1, 1});
+  const auto down_apart =
+      fir_downsample_2x(at::conv2d(x, down->weight, at::Tensor(), at::IntArrayRef({1, 1}), at::IntArrayRef({1, 1})),
+                        k) +
+      down->bias.view({1, -1, 1, 1});
   REQUIRE_ALLCLOSE(interior(down->forward(x), 2), interior(down_apart, 2), 1e-5);
 }
 
 TEST_CASE("NCSN++ computes the same with matmul and 1x1-convolution dense layers", "[models][ncsnpp]") {
-  const auto options = NcsnppOptions(6, 3, 16).channels(16).ch_mult({1, 2}).num_res_blocks(1).attn_resolutions({8, 16})
-                           .init_scale(1.0).dropout(0.0);
+  const auto options = NcsnppOptions(6, 3, 16)
+                           .channels(16)
+                           .ch_mult({1, 2})
+                           .num_res_blocks(1)
+                           .attn_resolutions({8, 16})
+                           .init_scale(1.0)
+                           .dropout(0.0);
   Ncsnpp a(NcsnppOptions(options).dense(DenseImpl::kMatmul));
   Ncsnpp b(NcsnppOptions(options).dense(DenseImpl::kConv));
   const auto u = at::randn({2, 6, 16, 16});

@@ -1,5 +1,5 @@
 // The Gaussian mixture and its exact-score oracle (math.md §6).
-#include "models/gaussian_mixture_oracle.h"
+#include "hold/models/gaussian_mixture_oracle.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -8,16 +8,15 @@
 #include <cmath>
 #include <string>
 
-#include "core/error.h"
-#include "sde/blocks.h"
-#include "sde/linear_sde.h"
-#include "sde/presets.h"
+#include "hold/core/error.h"
+#include "hold/sde/blocks.h"
+#include "hold/sde/linear_sde.h"
+#include "hold/sde/presets.h"
 #include "support/allclose.h"
 #include "support/preset.h"
 
 namespace hold {
 namespace {
-
 
 /// The 2-D five-mode mixture of the sampler tests.
 GaussianMixture five_modes() {
@@ -42,8 +41,9 @@ at::Tensor draw_marginal(const LinearSde& sde, const GaussianMixture& mix, doubl
   const int k = sde.num_blocks();
   std::vector<at::Tensor> blocks{mix.sample(n, gen, at::kDouble)};
   const Mat sigma0 = sde.default_initial_cov();
-  for (int b = 1; b < k; ++b) blocks.push_back(at::normal(0, std::sqrt(sigma0(b, b)), {n, mix.dim()}, gen,
-                                                          at::TensorOptions().dtype(at::kDouble)));
+  for (int b = 1; b < k; ++b)
+    blocks.push_back(
+        at::normal(0, std::sqrt(sigma0(b, b)), {n, mix.dim()}, gen, at::TensorOptions().dtype(at::kDouble)));
   const Kernel kern = sde.kernel(t);
   Mat q_chol;
   REQUIRE(try_cholesky(kern.q, &q_chol));

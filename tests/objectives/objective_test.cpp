@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
-#include "objectives/objective.h"
-#include "sde/blocks.h"
-#include "sde/linear_sde.h"
-#include "sde/presets.h"
+#include "hold/core/error.h"
+#include "hold/objectives/objective.h"
+#include "hold/sde/blocks.h"
+#include "hold/sde/linear_sde.h"
+#include "hold/sde/presets.h"
 #include "support/allclose.h"
 
 using namespace hold;
@@ -48,8 +48,7 @@ Mat data_marginal_cov(const LinearSde& sde, double t, double data_var) {
 
 /// Exact last-block score of that Gaussian marginal at per-sample times:
 /// −[Σᵐ_t⁻¹ (u − Φ e₁ m)]_K, u [N, K·d] float64, t [N] float64 → [N, d].
-at::Tensor gaussian_score(const LinearSde& sde, const at::Tensor& u, const at::Tensor& t,
-                          double mean, double var) {
+at::Tensor gaussian_score(const LinearSde& sde, const at::Tensor& u, const at::Tensor& t, double mean, double var) {
   const int64_t n = u.size(0), k = sde.num_blocks(), d = u.size(1) / k;
   const auto uc = u.contiguous();
   const auto tc = t.contiguous();
@@ -140,8 +139,8 @@ TEST_CASE("dsm gives every block (Sigma0 = 0); bcsm marginalises the blocks outs
 }
 
 TEST_CASE("ell_t equals the square root of the Schur complement of Sigma_t (long double)", "[objectives]") {
-  const std::string name = GENERATE(std::string("ve"), std::string("vp"), std::string("subvp"), std::string("cld"),
-                                    std::string("hold"));
+  const std::string name =
+      GENERATE(std::string("ve"), std::string("vp"), std::string("subvp"), std::string("cld"), std::string("hold"));
   const std::string objective = GENERATE(std::string("dsm"), std::string("bcsm"));
   const LinearSde sde = preset(name);
   const Objective obj(sde, objective_config(objective));
@@ -160,8 +159,8 @@ TEST_CASE("The perturbation has mean Phi m0 and covariance Sigma_t, and its targ
           "[objectives]") {
   // n = 2·10⁵ draws of u_t at a fixed moderate t; each covariance entry's
   // standard error is sqrt((Σ_ii Σ_jj + Σ_ij²)/n) ≤ 0.0032·sqrt(Σ_ii Σ_jj); 5 SE.
-  const std::string name = GENERATE(std::string("ve"), std::string("subvp"), std::string("vp"), std::string("cld"),
-                                    std::string("hold"));
+  const std::string name =
+      GENERATE(std::string("ve"), std::string("subvp"), std::string("vp"), std::string("cld"), std::string("hold"));
   const LinearSde sde = preset(name);
   const Objective obj(sde, objective_config("bcsm"));
   const int64_t k = sde.num_blocks(), n = 2000, d = 100;
@@ -174,9 +173,9 @@ TEST_CASE("The perturbation has mean Phi m0 and covariance Sigma_t, and its targ
 
   const Kernel kern = sde.kernel(t);
   const Mat cov = sde.marginal_cov(t, obj.sigma0());
-  auto mean = mat_tensor(kern.phi).select(1, 0) * x_value;                 // Φ m₀: [K]
-  auto r = batch.u_t.reshape({n, k, d}) - mean.view({1, k, 1});           // u_t − μ_t
-  auto samples = r.permute({0, 2, 1}).reshape({n * d, k});                  // [n·d, K]
+  auto mean = mat_tensor(kern.phi).select(1, 0) * x_value;       // Φ m₀: [K]
+  auto r = batch.u_t.reshape({n, k, d}) - mean.view({1, k, 1});  // u_t − μ_t
+  auto samples = r.permute({0, 2, 1}).reshape({n * d, k});       // [n·d, K]
   const double count = static_cast<double>(n * d);
   auto emp_mean = samples.mean(0);
   auto emp_cov = at::matmul(samples.t(), samples) / count;
@@ -185,14 +184,14 @@ TEST_CASE("The perturbation has mean Phi m0 and covariance Sigma_t, and its targ
     CHECK(std::abs(emp_mean[i].item<double>()) < 5 * std::sqrt(cov(i, i) / count));
     for (int j = 0; j < k; ++j) {
       const double se = std::sqrt((cov(i, i) * cov(j, j) + cov(i, j) * cov(i, j)) / count);
-      INFO(name << " cov(" << i << ", " << j << ") = " << emp_cov[i][j].item<double>() << " vs "
-                << cov(i, j) << ", SE " << se);
+      INFO(name << " cov(" << i << ", " << j << ") = " << emp_cov[i][j].item<double>() << " vs " << cov(i, j) << ", SE "
+                << se);
       CHECK(std::abs(emp_cov[i][j].item<double>() - cov(i, j)) < 5 * se);
     }
   }
   // Per sample and exactly: −z_K/ℓ_t = −[Σ_t⁻¹ (u_t − μ_t)]_K (math.md §3).
-  auto prec_row = at::linalg_inv(mat_tensor(cov)).select(0, k - 1);       // [K]
-  auto score = -(r * prec_row.view({1, k, 1})).sum(1);                     // [n, d]
+  auto prec_row = at::linalg_inv(mat_tensor(cov)).select(0, k - 1);  // [K]
+  auto score = -(r * prec_row.view({1, k, 1})).sum(1);               // [n, d]
   REQUIRE_ALLCLOSE_REL(-batch.target / batch.ell.view({n, 1}), score, 1e-9, 1e-7);
 }
 

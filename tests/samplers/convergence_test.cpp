@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "models/gaussian_mixture_oracle.h"
-#include "samplers/sampler_law.h"
-#include "sde/presets.h"
+#include "hold/models/gaussian_mixture_oracle.h"
+#include "hold/samplers/sampler_law.h"
+#include "hold/sde/presets.h"
 
 namespace hold {
 namespace {

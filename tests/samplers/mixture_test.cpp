@@ -13,10 +13,10 @@
 
 #include <string>
 
-#include "models/gaussian_mixture_oracle.h"
-#include "samplers/sampler.h"
-#include "sde/linear_sde.h"
-#include "sde/presets.h"
+#include "hold/models/gaussian_mixture_oracle.h"
+#include "hold/samplers/sampler.h"
+#include "hold/sde/linear_sde.h"
+#include "hold/sde/presets.h"
 #include "support/allclose.h"
 
 namespace hold {
@@ -27,11 +27,21 @@ TEST_CASE("Every sampler reproduces the five-mode mixture", "[samplers]") {
     int64_t nfe;  // ignored by rk45 (atol = rtol = 1e-3)
   };
   const Case c = GENERATE(values<Case>({
-      {"vp", "em", "", 200},        {"vp", "lt", "", 400},        {"vp", "pc", "", 401},
-      {"vp", "ode", "rk45", 0},     {"vp", "ode", "heun", 101},   {"vp", "ode", "rk4", 101},
-      {"cld", "em", "", 200},       {"cld", "lt", "", 400},       {"cld", "ode", "rk45", 0},
-      {"cld", "ode", "heun", 201},  {"cld", "ode", "rk4", 101},   {"hold", "em", "", 400},
-      {"hold", "lt", "", 400},      {"hold", "ode", "rk45", 0},   {"hold", "ode", "heun", 401},
+      {"vp", "em", "", 200},
+      {"vp", "lt", "", 400},
+      {"vp", "pc", "", 401},
+      {"vp", "ode", "rk45", 0},
+      {"vp", "ode", "heun", 101},
+      {"vp", "ode", "rk4", 101},
+      {"cld", "em", "", 200},
+      {"cld", "lt", "", 400},
+      {"cld", "ode", "rk45", 0},
+      {"cld", "ode", "heun", 201},
+      {"cld", "ode", "rk4", 101},
+      {"hold", "em", "", 400},
+      {"hold", "lt", "", 400},
+      {"hold", "ode", "rk45", 0},
+      {"hold", "ode", "heun", 401},
       {"hold", "ode", "rk4", 401},
   }));
   CAPTURE(c.sde, c.method, c.solver, c.nfe);

@@ -1,22 +1,20 @@
 // The Butcher tableaux and the adaptive Dormand–Prince driver on a linear ODE
 // with a closed-form solution.
-#include "samplers/runge_kutta.h"
+#include "hold/samplers/runge_kutta.h"
 
 #include <ATen/ATen.h>
 #include <catch2/catch.hpp>
 
 #include <cmath>
 
-#include "core/error.h"
+#include "hold/core/error.h"
 #include "support/allclose.h"
 
 namespace hold {
 namespace {
 
 /// y' = A y with A = [[0, 1], [−ω², −γ]] (a damped rotation), y [N, 2].
-at::Tensor damped_rotation() {
-  return at::tensor(std::vector<double>{0.0, 1.0, -25.0, -0.3}).view({2, 2});
-}
+at::Tensor damped_rotation() { return at::tensor(std::vector<double>{0.0, 1.0, -25.0, -0.3}).view({2, 2}); }
 
 /// exp(t A) y0 for the 2×2 A above via torch's matrix exponential.
 at::Tensor exact(const at::Tensor& y0, double t) {
@@ -56,8 +54,9 @@ TEST_CASE("Dormand-Prince integrates a linear ODE to its tolerance in either dir
   AdaptiveStats stats;
   int64_t seen = 0;
   double last_t = t0;
-  auto y = integrate_adaptive([](const at::Tensor& y, double) { return at::matmul(y, damped_rotation().t()); }, y0,
-                              t0, t1, o, &stats, [&](double t, double t_next, const at::Tensor&) {
+  auto y = integrate_adaptive([](const at::Tensor& y, double) { return at::matmul(y, damped_rotation().t()); }, y0, t0,
+                              t1, o, &stats,
+                              [&](double t, double t_next, const at::Tensor&) {
                                 CHECK(t == last_t);
                                 last_t = t_next;
                                 ++seen;

@@ -10,16 +10,16 @@
 // and the output law from u0 ~ N(m0, S0) is N(A m0 + a, A S0 Aᵀ + Σ_g C_g C_gᵀ).
 #include <ATen/ATen.h>
 
-#include "models/score_model.h"
-#include "samplers/driver.h"
-#include "sde/blocks.h"
-#include "sde/linear_sde.h"
+#include "hold/models/score_model.h"
+#include "hold/samplers/driver.h"
+#include "hold/sde/blocks.h"
+#include "hold/sde/linear_sde.h"
 
 namespace hold::test {
 
 struct GaussianLaw {
-  at::Tensor mean;  ///< [K]
-  at::Tensor cov;   ///< [K, K]
+  at::Tensor mean;    ///< [K]
+  at::Tensor cov;     ///< [K, K]
   int64_t steps = 0;  ///< grid steps the sampler took (propagate_law)
 };
 
@@ -59,8 +59,8 @@ inline GaussianLaw propagate_law(const LinearSde& sde, ScoreModel& model, const 
   const SampleResult result = detail::run_sampler(sde, model, options, u0, t_start, basis);
   auto out = result.u.view({batch, k});
   auto a = out[0];
-  auto lin = (out.narrow(0, 1, k) - a).t();        // A[:, j] = response to e_j
-  auto noise = out.narrow(0, k + 1, draws) - a;    // C_g as rows
+  auto lin = (out.narrow(0, 1, k) - a).t();      // A[:, j] = response to e_j
+  auto noise = out.narrow(0, k + 1, draws) - a;  // C_g as rows
   return {at::mv(lin, start.mean) + a, at::matmul(at::matmul(lin, start.cov), lin.t()) + at::matmul(noise.t(), noise),
           result.steps};
 }

@@ -1,6 +1,6 @@
 // The sampler driver: NFE budget, option validation, determinism, callbacks,
 // shapes (math.md §4, style.md §5.2).
-#include "samplers/sampler.h"
+#include "hold/samplers/sampler.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -8,16 +8,15 @@
 
 #include <string>
 
-#include "core/error.h"
-#include "models/gaussian_mixture_oracle.h"
-#include "sde/linear_sde.h"
-#include "sde/presets.h"
+#include "hold/core/error.h"
+#include "hold/models/gaussian_mixture_oracle.h"
+#include "hold/sde/linear_sde.h"
+#include "hold/sde/presets.h"
 #include "support/allclose.h"
 #include "support/preset.h"
 
 namespace hold {
 namespace {
-
 
 GaussianMixture gaussian(int64_t dim) {
   GaussianMixture m;
@@ -46,14 +45,22 @@ TEST_CASE("Every sampler uses exactly its NFE budget", "[samplers]") {
     bool denoise;
   };
   const Case c = GENERATE(values<Case>({
-      {"hold", "em", "", 10, 9, 10, true},       {"vp", "em", "", 10, 9, 10, true},
-      {"ve", "em", "", 7, 6, 7, true},           {"subvp", "em", "", 7, 6, 7, true},
-      {"cld", "lt", "", 10, 9, 10, true},        {"hold", "lt", "", 2, 1, 2, true},
-      {"vp", "lt", "", 10, 10, 10, false},       {"vp", "pc", "", 10, 4, 9, true},
-      {"ve", "pc", "", 11, 5, 11, true},         {"subvp", "pc", "", 6, 3, 6, false},
-      {"hold", "ode", "euler", 10, 9, 10, true}, {"cld", "ode", "heun", 10, 4, 9, true},
-      {"vp", "ode", "heun", 11, 5, 11, true},    {"hold", "ode", "rk4", 10, 2, 9, true},
-      {"ve", "ode", "rk4", 13, 3, 13, true},     {"cld", "ode", "rk4", 8, 2, 8, false},
+      {"hold", "em", "", 10, 9, 10, true},
+      {"vp", "em", "", 10, 9, 10, true},
+      {"ve", "em", "", 7, 6, 7, true},
+      {"subvp", "em", "", 7, 6, 7, true},
+      {"cld", "lt", "", 10, 9, 10, true},
+      {"hold", "lt", "", 2, 1, 2, true},
+      {"vp", "lt", "", 10, 10, 10, false},
+      {"vp", "pc", "", 10, 4, 9, true},
+      {"ve", "pc", "", 11, 5, 11, true},
+      {"subvp", "pc", "", 6, 3, 6, false},
+      {"hold", "ode", "euler", 10, 9, 10, true},
+      {"cld", "ode", "heun", 10, 4, 9, true},
+      {"vp", "ode", "heun", 11, 5, 11, true},
+      {"hold", "ode", "rk4", 10, 2, 9, true},
+      {"ve", "ode", "rk4", 13, 3, 13, true},
+      {"cld", "ode", "rk4", 8, 2, 8, false},
   }));
   CAPTURE(c.sde, c.method, c.solver, c.nfe, c.denoise);
   const LinearSde sde = preset(c.sde);
@@ -77,8 +84,8 @@ TEST_CASE("The adaptive ODE sampler reports what Dormand-Prince evaluated", "[sa
   GaussianMixtureOracle oracle(sde, gaussian(2));
   auto gen = at::make_generator<at::CPUGeneratorImpl>(2);
   int64_t callbacks = 0;
-  const SampleResult r = sample(sde, oracle, options("ode", 0), {2}, 64, gen,
-                                [&](const StepInfo& info) { ++callbacks; });
+  const SampleResult r =
+      sample(sde, oracle, options("ode", 0), {2}, 64, gen, [&](const StepInfo& info) { ++callbacks; });
   CAPTURE(name, r.nfe, r.steps);
   CHECK((r.nfe - 3) % 6 == 0);
   CHECK(r.nfe >= 3 + 6 * r.steps);

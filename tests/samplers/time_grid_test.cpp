@@ -3,8 +3,8 @@
 
 #include <cmath>
 
-#include "core/error.h"
-#include "samplers/sampler.h"
+#include "hold/core/error.h"
+#include "hold/samplers/sampler.h"
 
 namespace hold {
 
@@ -29,8 +29,7 @@ TEST_CASE("Uniform and quadratic time grids follow their closed forms", "[sample
       CHECK(uniform[i] < uniform[i - 1]);
       CHECK(quadratic[i] < quadratic[i - 1]);
       // Quadratic steps shrink towards the data: h_i = (T − t_s)(2(N − i) + 1)/N².
-      CHECK(quadratic[i - 1] - quadratic[i] ==
-            Approx((t_max - t_s) * (2.0 * (n - i) + 1) / (n * n)).epsilon(1e-12));
+      CHECK(quadratic[i - 1] - quadratic[i] == Approx((t_max - t_s) * (2.0 * (n - i) + 1) / (n * n)).epsilon(1e-12));
     }
   }
 }

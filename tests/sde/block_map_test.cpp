@@ -1,11 +1,11 @@
 // BlockMap: (M ⊗ I) u in its Kronecker and block-major forms equals the broadcast matmul of apply_blockwise(tensor, u).
-#include "sde/block_map.h"
+#include "hold/sde/block_map.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <catch2/catch.hpp>
 
-#include "sde/blocks.h"
+#include "hold/sde/blocks.h"
 #include "support/allclose.h"
 
 namespace hold {

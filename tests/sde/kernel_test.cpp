@@ -7,9 +7,9 @@
 #include <cmath>
 #include <vector>
 
-#include "sde/linear_kernel.h"
-#include "sde/linear_sde.h"
-#include "sde/presets.h"
+#include "hold/sde/linear_kernel.h"
+#include "hold/sde/linear_sde.h"
+#include "hold/sde/presets.h"
 
 using namespace hold;
 
@@ -67,8 +67,8 @@ std::vector<std::pair<LMat, LMat>> integrate_kernel(const Mat& f_in, const Mat& 
   for (double target : checkpoints) {
     while (b < target) {
       const long double step = std::min<long double>(h, target - b);
-      const LMat k1 = lmul(f, phi), k2 = lmul(f, laxpy(phi, step / 2, k1)),
-                 k3 = lmul(f, laxpy(phi, step / 2, k2)), k4 = lmul(f, laxpy(phi, step, k3));
+      const LMat k1 = lmul(f, phi), k2 = lmul(f, laxpy(phi, step / 2, k1)), k3 = lmul(f, laxpy(phi, step / 2, k2)),
+                 k4 = lmul(f, laxpy(phi, step, k3));
       const LMat m1 = dq(q), m2 = dq(laxpy(q, step / 2, m1)), m3 = dq(laxpy(q, step / 2, m2)),
                  m4 = dq(laxpy(q, step, m3));
       for (int i = 0; i < n; ++i)
@@ -103,16 +103,16 @@ TEST_CASE("Phi and Q match the CLD closed form", "[sde]") {
     const Kernel k = sde.kernel(t);
     const double coeff = std::exp(-2.0 * bi * g);
     // mean_x = coeff (2 B g x + 4 B g² v + x), mean_v = coeff (−B x − 2 B g v + v)
-    const Mat phi_ref = Mat::from_rows({{coeff * (2 * bi * g + 1), coeff * 4 * bi * g * g},
-                                        {-coeff * bi, coeff * (1 - 2 * bi * g)}});
+    const Mat phi_ref =
+        Mat::from_rows({{coeff * (2 * bi * g + 1), coeff * 4 * bi * g * g}, {-coeff * bi, coeff * (1 - 2 * bi * g)}});
     CHECK(max_abs_diff(k.phi, phi_ref) < 1e-10);
     const double mult = std::exp(-4.0 * bi * g);
     const double var_xx = var0x + 1 / mult - 1 + 4 * bi * g * (var0x - 1) + 4 * bi * bi * g * g * (var0x - 2) +
                           16 * std::pow(g, 4) * bi * bi * var0v;
-    const double var_xv = -var0x * bi + 4 * g * g * bi * var0v - 2 * g * bi * bi * (var0x - 2) -
-                          8 * std::pow(g, 3) * bi * bi * var0v;
-    const double var_vv = f * f * (1 / mult - 1) / 4 + f * bi - 4 * g * bi * var0v +
-                          4 * g * g * bi * bi * var0v + var0v + bi * bi * (var0x - 2);
+    const double var_xv =
+        -var0x * bi + 4 * g * g * bi * var0v - 2 * g * bi * bi * (var0x - 2) - 8 * std::pow(g, 3) * bi * bi * var0v;
+    const double var_vv = f * f * (1 / mult - 1) / 4 + f * bi - 4 * g * bi * var0v + 4 * g * g * bi * bi * var0v +
+                          var0v + bi * bi * (var0x - 2);
     const Mat cov_ref = Mat::from_rows({{var_xx * mult, var_xv * mult}, {var_xv * mult, var_vv * mult}});
     const Mat cov = sde.marginal_cov(t, sde.default_initial_cov());
     INFO("t = " << t << " cov = " << cov.to_string(17) << " ref = " << cov_ref.to_string(17));

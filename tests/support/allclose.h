@@ -13,9 +13,9 @@ namespace hold::test {
 
 struct CloseReport {
   bool ok = true;
-  double max_abs = 0.0;      ///< max |a − b|
-  double worst_excess = 0.0; ///< max of |a − b| − (atol + rtol |b|)
-  std::string message;       ///< shapes, the worst element's index and values
+  double max_abs = 0.0;       ///< max |a − b|
+  double worst_excess = 0.0;  ///< max of |a − b| − (atol + rtol |b|)
+  std::string message;        ///< shapes, the worst element's index and values
 };
 
 /// Elementwise |a − b| ≤ atol + rtol |b| (compared in float64; shapes must match).
@@ -49,19 +49,18 @@ inline CloseReport allclose(const at::Tensor& a, const at::Tensor& b, double ato
   os.precision(17);
   os << "max|a-b| = " << r.max_abs << " (atol " << atol << ", rtol " << rtol << "); worst at [";
   for (size_t d = 0; d < index.size(); ++d) os << (d ? ", " : "") << index[d];
-  os << "]: a = " << a64[worst].item<double>() << ", b = " << b64[worst].item<double>() << ", shape "
-     << a.sizes();
+  os << "]: a = " << a64[worst].item<double>() << ", b = " << b64[worst].item<double>() << ", shape " << a.sizes();
   r.message = os.str();
   return r;
 }
 
 }  // namespace hold::test
 
-#define HOLD_ALLCLOSE_IMPL_(MACRO, a, b, atol, rtol)                  \
-  do {                                                                \
+#define HOLD_ALLCLOSE_IMPL_(MACRO, a, b, atol, rtol)                    \
+  do {                                                                  \
     const auto hold_report_ = ::hold::test::allclose(a, b, atol, rtol); \
-    INFO(#a " vs " #b ": " << hold_report_.message);                   \
-    MACRO(hold_report_.ok);                                           \
+    INFO(#a " vs " #b ": " << hold_report_.message);                    \
+    MACRO(hold_report_.ok);                                             \
   } while (false)
 
 #define REQUIRE_ALLCLOSE(a, b, atol) HOLD_ALLCLOSE_IMPL_(REQUIRE, a, b, atol, 0.0)

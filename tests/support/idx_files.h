@@ -13,7 +13,9 @@ inline std::string big_endian(uint32_t v) {
 }
 
 /// Pixel (y, x) of image k.
-inline uint8_t idx_pixel(int64_t k, int64_t y, int64_t x) { return static_cast<uint8_t>((k * 31 + y * 5 + x * 11) % 256); }
+inline uint8_t idx_pixel(int64_t k, int64_t y, int64_t x) {
+  return static_cast<uint8_t>((k * 31 + y * 5 + x * 11) % 256);
+}
 
 /// n images of rows × cols.
 inline std::string idx_images(uint32_t n, uint32_t rows, uint32_t cols, uint32_t magic = 0x00000803) {

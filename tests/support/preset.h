@@ -2,7 +2,7 @@
 // The SDE of a preset with its default parameters, for tests.
 #include <string>
 
-#include "sde/presets.h"
+#include "hold/sde/presets.h"
 
 namespace hold {
 

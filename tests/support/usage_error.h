@@ -4,7 +4,7 @@
 #include <functional>
 #include <string>
 
-#include "core/error.h"
+#include "hold/core/error.h"
 
 namespace hold::test {
 

@@ -1,18 +1,18 @@
 // The flat parameter buffer and the Adam step on it: the same arithmetic as
 // torch::optim::Adam, gradients that stay views through backward, clipping.
-#include "train/adam.h"
+#include "hold/train/adam.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <catch2/catch.hpp>
 #include <torch/optim/adam.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 
-#include "models/ema.h"
-#include "models/mlp.h"
+#include "hold/models/ema.h"
+#include "hold/models/mlp.h"
+#include "hold/train/flat_parameters.h"
 #include "support/allclose.h"
-#include "train/flat_parameters.h"
 
 using namespace hold;
 

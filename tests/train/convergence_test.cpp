@@ -9,17 +9,17 @@
 #include <memory>
 #include <string>
 
-#include "../io/temp_dir.h"
-#include "data/toy_dataset.h"
-#include "io/config.h"
-#include "models/ema.h"
-#include "models/eps_network.h"
-#include "models/eps_score_model.h"
-#include "models/factory.h"
-#include "models/gaussian_mixture_oracle.h"
-#include "objectives/objective.h"
-#include "sde/presets.h"
-#include "train/trainer.h"
+#include "hold/data/toy_dataset.h"
+#include "hold/io/config.h"
+#include "hold/models/ema.h"
+#include "hold/models/eps_network.h"
+#include "hold/models/eps_score_model.h"
+#include "hold/models/factory.h"
+#include "hold/models/gaussian_mixture_oracle.h"
+#include "hold/objectives/objective.h"
+#include "hold/sde/presets.h"
+#include "hold/train/trainer.h"
+#include "support/temp_dir.h"
 
 using namespace hold;
 

@@ -1,7 +1,7 @@
 // Data parallelism (train/distributed.h, issue 5): the launch environment, SLURM
 // host lists, and hold-train as 2 processes over Gloo on loopback against 1
 // process on the same global batches; a killed peer ends the survivor.
-#include "train/distributed.h"
+#include "hold/train/distributed.h"
 
 #include <ATen/ATen.h>
 
@@ -10,11 +10,11 @@
 #include <map>
 #include <string>
 
-#include "../io/temp_dir.h"
-#include "core/error.h"
+#include "hold/core/error.h"
+#include "hold/train/checkpoint.h"
 #include "support/run_tool.h"
+#include "support/temp_dir.h"
 #include "support/usage_error.h"
-#include "train/checkpoint.h"
 
 #include <catch2/catch.hpp>
 
@@ -55,8 +55,8 @@ test::ToolRun two_long_ranks(const test::TempDir& dir, const std::string& then) 
   std::string config = kToyConfig;
   config.replace(config.find("steps: 20"), 9, "steps: 10000000");
   std::ofstream(dir.file("toy.yaml")) << config;
-  const std::string bin = test::tool_path("hold-train") + " --config " + dir.file("toy.yaml") +
-                          " --threads 1 --workdir " + dir.file("run");
+  const std::string bin =
+      test::tool_path("hold-train") + " --config " + dir.file("toy.yaml") + " --threads 1 --workdir " + dir.file("run");
   return test::run_shell("export WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + next_port() + "; " + "RANK=0 " +
                          bin + " > " + dir.file("rank0.log") + " 2>&1 & p0=$!; " + "RANK=1 " + bin +
                          " > /dev/null 2>&1 & p1=$!; sleep 2; " + then);
@@ -78,8 +78,10 @@ TEST_CASE("launch environment: torchrun's and SLURM's variables", "[distributed]
   CHECK(torchrun.master_addr == "node7");
   CHECK(torchrun.master_port == 1234);
 
-  const LaunchEnv slurm = read_launch_env(fake_env({{"SLURM_NTASKS", "16"}, {"SLURM_PROCID", "9"},
-                                                    {"SLURM_LOCALID", "1"}, {"SLURM_JOB_NODELIST", "gpu[03-04,09]"}}));
+  const LaunchEnv slurm = read_launch_env(fake_env({{"SLURM_NTASKS", "16"},
+                                                    {"SLURM_PROCID", "9"},
+                                                    {"SLURM_LOCALID", "1"},
+                                                    {"SLURM_JOB_NODELIST", "gpu[03-04,09]"}}));
   CHECK(slurm.source == "slurm");
   CHECK(slurm.world_size == 16);
   CHECK(slurm.rank == 9);
@@ -87,15 +89,17 @@ TEST_CASE("launch environment: torchrun's and SLURM's variables", "[distributed]
   CHECK(slurm.master_addr == "gpu03");
   CHECK(slurm.master_port == 29500);
   // torchrun's names win over SLURM's when both are set (torchrun under srun).
-  CHECK(read_launch_env(fake_env({{"WORLD_SIZE", "2"}, {"RANK", "1"}, {"MASTER_ADDR", "a"}, {"SLURM_NTASKS", "4"},
-                                  {"SLURM_PROCID", "3"}}))
-            .rank == 1);
+  CHECK(
+      read_launch_env(
+          fake_env(
+              {{"WORLD_SIZE", "2"}, {"RANK", "1"}, {"MASTER_ADDR", "a"}, {"SLURM_NTASKS", "4"}, {"SLURM_PROCID", "3"}}))
+          .rank == 1);
 }
 
 TEST_CASE("launch environment: bad values name the variable", "[distributed]") {
   CHECK(error_of({{"WORLD_SIZE", "two"}, {"RANK", "0"}, {"MASTER_ADDR", "a"}}).find("WORLD_SIZE") != std::string::npos);
-  CHECK(error_of({{"WORLD_SIZE", "2"}, {"RANK", "2"}, {"MASTER_ADDR", "a"}}).find("RANK must lie in [0, WORLD_SIZE = 2)") !=
-        std::string::npos);
+  CHECK(error_of({{"WORLD_SIZE", "2"}, {"RANK", "2"}, {"MASTER_ADDR", "a"}})
+            .find("RANK must lie in [0, WORLD_SIZE = 2)") != std::string::npos);
   CHECK(error_of({{"WORLD_SIZE", "2"}, {"MASTER_ADDR", "a"}}).find("RANK is not") != std::string::npos);
   CHECK(error_of({{"WORLD_SIZE", "2"}, {"RANK", "1"}}).find("MASTER_ADDR") != std::string::npos);
   CHECK(error_of({{"WORLD_SIZE", "2"}, {"RANK", "1"}, {"MASTER_ADDR", "a"}, {"MASTER_PORT", "70000"}})
@@ -127,8 +131,8 @@ void check_two_processes_equal_one(const std::string& flags, double rtol) {
   const auto one = test::run_tool(train + dir.file("one"));
   INFO(one.out);
   REQUIRE(one.code == 0);
-  const std::string launch = std::string("bash ") + HOLD_SOURCE_DIR + "/scripts/launch_local.sh 2 " +
-                             test::tool_path(train) + dir.file("two");
+  const std::string launch =
+      std::string("bash ") + HOLD_SOURCE_DIR + "/scripts/launch_local.sh 2 " + test::tool_path(train) + dir.file("two");
   const auto two = test::run_shell("MASTER_PORT=" + next_port() + " " + launch);
   INFO(two.out);
   REQUIRE(two.code == 0);
@@ -178,8 +182,8 @@ TEST_CASE("hold-train: a killed peer ends the other process with one line", "[di
 
 TEST_CASE("hold-train: SIGTERM to one rank stops every rank at the same step with a checkpoint", "[distributed][cli]") {
   test::TempDir dir;
-  const auto r = two_long_ranks(dir, "kill -TERM $p1; wait $p0; echo rank0=$?; wait $p1; echo rank1=$?; cat " +
-                                         dir.file("rank0.log"));
+  const auto r = two_long_ranks(
+      dir, "kill -TERM $p1; wait $p0; echo rank0=$?; wait $p1; echo rank1=$?; cat " + dir.file("rank0.log"));
   INFO(r.out);
   CHECK(r.out.find("rank0=143") != std::string::npos);
   CHECK(r.out.find("rank1=143") != std::string::npos);
@@ -194,14 +198,12 @@ TEST_CASE("hold-train: an uneven global batch or a bad launch environment exits 
   std::string config = kToyConfig;
   config.replace(config.find("batch_size: 64"), 14, "batch_size: 63");
   std::ofstream(dir.file("odd.yaml")) << config;
-  const auto odd = test::run_shell("WORLD_SIZE=2 RANK=0 MASTER_ADDR=127.0.0.1 " +
-                                  test::tool_path("hold-train") + " --config " + dir.file("odd.yaml") +
-                                  " --workdir " + dir.file("run"));
+  const auto odd = test::run_shell("WORLD_SIZE=2 RANK=0 MASTER_ADDR=127.0.0.1 " + test::tool_path("hold-train") +
+                                   " --config " + dir.file("odd.yaml") + " --workdir " + dir.file("run"));
   CHECK(odd.code == 2);
   CHECK(odd.out.find("train.batch_size") != std::string::npos);
-  const auto rank = test::run_shell("WORLD_SIZE=2 RANK=7 MASTER_ADDR=127.0.0.1 " +
-                                   test::tool_path("hold-train") + " --config " + dir.file("odd.yaml") +
-                                   " --workdir " + dir.file("run"));
+  const auto rank = test::run_shell("WORLD_SIZE=2 RANK=7 MASTER_ADDR=127.0.0.1 " + test::tool_path("hold-train") +
+                                    " --config " + dir.file("odd.yaml") + " --workdir " + dir.file("run"));
   CHECK(rank.code == 2);
   CHECK(rank.out.find("RANK") != std::string::npos);
 }

@@ -12,15 +12,15 @@
 #include <cmath>
 #include <limits>
 
-#include "core/seeds.h"
-#include "models/ema.h"
-#include "models/mlp.h"
-#include "models/ncsnpp.h"
-#include "models/ncsnpp_layers.h"
+#include "hold/core/seeds.h"
+#include "hold/models/ema.h"
+#include "hold/models/mlp.h"
+#include "hold/models/ncsnpp.h"
+#include "hold/models/ncsnpp_layers.h"
+#include "hold/train/adam.h"
+#include "hold/train/flat_parameters.h"
+#include "hold/train/mixed_precision.h"
 #include "support/allclose.h"
-#include "train/adam.h"
-#include "train/flat_parameters.h"
-#include "train/mixed_precision.h"
 
 using namespace hold;
 
@@ -181,8 +181,13 @@ TEST_CASE("Generators: the same seed draws the same numbers, streams draw apart"
 
 TEST_CASE("channels_last NCSN++ computes what the contiguous one does, and FlatParameters keeps its layout",
           "[models][gpu-path]") {
-  const auto options = NcsnppOptions(6, 3, 8).channels(8).ch_mult({1, 2}).num_res_blocks(1).attn_resolutions({4})
-                           .init_scale(1.0).dropout(0.0);
+  const auto options = NcsnppOptions(6, 3, 8)
+                           .channels(8)
+                           .ch_mult({1, 2})
+                           .num_res_blocks(1)
+                           .attn_resolutions({4})
+                           .init_scale(1.0)
+                           .dropout(0.0);
   Ncsnpp plain(options), nhwc(options);
   nhwc->use_channels_last();
   FlatParameters flat(*nhwc);
@@ -223,8 +228,7 @@ TEST_CASE("CUDA: SDPA equals the explicit formula on the GPU", "[.cuda]") {
   const auto q = at::randn({4, 64, 256}, opts), k = at::randn({4, 64, 256}, opts), v = at::randn({4, 64, 256}, opts);
   CHECK_ALLCLOSE(dot_product_attention(q, k, v).cpu(), explicit_attention(q, k, v).cpu(), 1e-4);
   const auto qb = q.to(at::kBFloat16), kb = k.to(at::kBFloat16), vb = v.to(at::kBFloat16);
-  CHECK_ALLCLOSE(dot_product_attention(qb, kb, vb).to(at::kFloat).cpu(),
-                 explicit_attention(q, k, v).cpu(), 5e-2);
+  CHECK_ALLCLOSE(dot_product_attention(qb, kb, vb).to(at::kFloat).cpu(), explicit_attention(q, k, v).cpu(), 5e-2);
 }
 
 TEST_CASE("CUDA: bf16 and fp16 autocast with the loss scaler", "[.cuda]") {

@@ -2,22 +2,22 @@
 // loader) reproduces the uninterrupted one exactly on the CPU; sample grids
 // are written; bf16 autocast changes the forward only by rounding.
 #include <ATen/ATen.h>
-#include <catch2/catch.hpp>
 #include <torch/nn/module.h>
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
-#include "../io/temp_dir.h"
-#include "io/config.h"
-#include "io/jsonl.h"
-#include "models/ema.h"
-#include "models/eps_network.h"
-#include "models/factory.h"
+#include "hold/io/config.h"
+#include "hold/io/jsonl.h"
+#include "hold/models/ema.h"
+#include "hold/models/eps_network.h"
+#include "hold/models/factory.h"
+#include "hold/train/mixed_precision.h"
+#include "hold/train/trainer.h"
 #include "support/idx_files.h"
-#include "train/mixed_precision.h"
-#include "train/trainer.h"
+#include "support/temp_dir.h"
 
 using namespace hold;
 namespace fs = std::filesystem;
@@ -30,7 +30,8 @@ RunConfig image_config(const std::string& data_dir) {
   return parse_config(R"(
 seed: 5
 sde: {name: hold}
-data: {name: mnist, path: )" + data_dir + R"(, random_flip: true, prefetch: 2}
+data: {name: mnist, path: )" +
+                          data_dir + R"(, random_flip: true, prefetch: 2}
 model: {name: ncsnpp, channels: 8, ch_mult: [1, 2], num_res_blocks: 1, attn_resolutions: [4],
         dropout: 0.2, init_scale: 1.0, mixed_score: true}
 objective: {name: bcsm}

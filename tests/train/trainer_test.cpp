@@ -1,11 +1,11 @@
 // The training loop: resume reproduces an uninterrupted run, checkpoints hold
 // what they promise, bad checkpoints are usage errors naming the file.
+#include "hold/train/trainer.h"
 #include "support/usage_error.h"
-#include "train/trainer.h"
 
 #include <ATen/ATen.h>
-#include <catch2/catch.hpp>
 #include <torch/nn/module.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <filesystem>
@@ -14,14 +14,14 @@
 #include <string>
 #include <vector>
 
-#include "../io/temp_dir.h"
-#include "core/error.h"
-#include "io/config.h"
-#include "io/jsonl.h"
-#include "models/ema.h"
-#include "models/eps_network.h"
-#include "models/factory.h"
-#include "train/checkpoint.h"
+#include "hold/core/error.h"
+#include "hold/io/config.h"
+#include "hold/io/jsonl.h"
+#include "hold/models/ema.h"
+#include "hold/models/eps_network.h"
+#include "hold/models/factory.h"
+#include "hold/train/checkpoint.h"
+#include "support/temp_dir.h"
 
 using namespace hold;
 namespace fs = std::filesystem;
