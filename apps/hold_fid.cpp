@@ -33,6 +33,7 @@
 
 #include "hold/core/device.h"
 #include "hold/core/error.h"
+#include "hold/core/format.h"
 #include "hold/core/seeds.h"
 #include "hold/data/data_source.h"
 #include "hold/io/cli.h"
@@ -42,11 +43,11 @@
 #include "hold/io/progress.h"
 #include "hold/metrics/feature_extractor.h"
 #include "hold/metrics/frechet.h"
-#include "hold/models/factory.h"
 #include "hold/models/score_model.h"
 #include "hold/samplers/sampler.h"
 #include "hold/sde/presets.h"
 #include "hold/train/distributed.h"
+#include "hold/train/run_components.h"
 #include "hold/train/trained_network.h"
 
 namespace {
@@ -244,7 +245,7 @@ int main(int argc, char** argv) {
         exporter->add_option("--out", export_options.out, "OUT.npz, or a folder with --format png")->required();
         exporter->add_option("--format", export_options.format, "npz | png")->check(CLI::IsMember({"npz", "png"}));
         exporter->add_option("--batch", export_options.batch, "samples drawn at once")->check(CLI::PositiveNumber);
-        flags.add_config_flag(*exporter, "--sampler", "sample.method", "em | lt | pc | ode");
+        flags.add_config_flag(*exporter, "--sampler", "sample.method", hold::join(hold::sampler_names(), " | "));
         flags.add_config_flag(*exporter, "--nfe", "sample.nfe", "score evaluations allowed");
         flags.add_config_flag(*exporter, "--n", "sample_count", "number of samples (50000 for the papers' FID)");
         stats =

@@ -36,11 +36,11 @@
 #include "hold/io/part_files.h"
 #include "hold/io/progress.h"
 #include "hold/likelihood/likelihood.h"
-#include "hold/models/factory.h"
 #include "hold/models/score_model.h"
 #include "hold/sde/linear_sde.h"
 #include "hold/sde/presets.h"
 #include "hold/train/distributed.h"
+#include "hold/train/run_components.h"
 #include "hold/train/trained_network.h"
 
 namespace {
@@ -166,7 +166,8 @@ int main(int argc, char** argv) {
             ->check(CLI::IsMember({"train", "test"}));
         app.add_flag("--exact-trace", exact_trace, "exact divergence (d backward passes per evaluation; small d)");
         flags.add_config_flag(app, "--probes", "likelihood.probes", "Hutchinson probes per point");
-        flags.add_config_flag(app, "--probe", "likelihood.probe", "Hutchinson probes: rademacher | gaussian");
+        flags.add_config_flag(app, "--probe", "likelihood.probe",
+                              "Hutchinson probes: " + hold::probe_registry().choices());
         flags.add_config_flag(app, "--n", "likelihood.n", "points (0: the whole split; toy data: 1000)");
         flags.add_config_flag(app, "--batch", "likelihood.batch", "points per ODE solve");
         app.add_option("--weights", weights, "ema (default) or raw: which weights of the checkpoint")

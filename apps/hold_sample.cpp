@@ -20,6 +20,7 @@
 
 #include "hold/core/device.h"
 #include "hold/core/error.h"
+#include "hold/core/format.h"
 #include "hold/core/seeds.h"
 #include "hold/data/data_source.h"
 #include "hold/data/toy_dataset.h"
@@ -32,11 +33,11 @@
 #include "hold/io/progress.h"
 #include "hold/metrics/sample_distance.h"
 #include "hold/models/eps_network.h"
-#include "hold/models/factory.h"
 #include "hold/models/score_model.h"
 #include "hold/samplers/sampler.h"
 #include "hold/sde/presets.h"
 #include "hold/train/distributed.h"
+#include "hold/train/run_components.h"
 #include "hold/train/trained_network.h"
 
 namespace {
@@ -156,11 +157,12 @@ int main(int argc, char** argv) {
       [&](CLI::App& app, hold::CommonFlags& flags) {
         app.add_option("--ckpt", ckpt_path, "checkpoint (not needed for model.name: oracle)");
         app.add_option("--out", out_dir, "output directory")->required();
-        flags.add_config_flag(app, "--sampler", "sample.method", "em | lt | pc | ode");
+        flags.add_config_flag(app, "--sampler", "sample.method", hold::join(hold::sampler_names(), " | "));
         flags.add_config_flag(app, "--nfe", "sample.nfe", "score evaluations allowed, denoising step included");
         flags.add_config_flag(app, "--n", "sample_count", "number of samples");
         flags.add_config_flag(app, "--grid", "sample.grid", "uniform | quadratic");
-        flags.add_config_flag(app, "--solver", "sample.ode_solver", "ode: rk45 | euler | heun | rk4");
+        flags.add_config_flag(app, "--solver", "sample.ode_solver",
+                              "ode: " + hold::join(hold::ode_solver_names(), " | "));
         app.add_flag("--metrics", metrics, "toy data: also report the energy distance to fresh data (metrics.json)");
         app.add_option("--weights", weights, "ema (default) or raw: which weights of the checkpoint to sample with")
             ->check(CLI::IsMember({"ema", "raw"}));

@@ -18,9 +18,9 @@
 #include "hold/io/cli.h"
 #include "hold/io/progress.h"
 #include "hold/models/eps_network.h"
-#include "hold/models/factory.h"
 #include "hold/sde/presets.h"
 #include "hold/train/distributed.h"
+#include "hold/train/run_components.h"
 #include "hold/train/stop_signal.h"
 #include "hold/train/trainer.h"
 

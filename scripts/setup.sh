@@ -20,6 +20,7 @@ PACKAGES=(
   libcli11-dev libyaml-cpp-dev libstb-dev catch2 zlib1g-dev nlohmann-json3-dev
   libgloo-dev             # torch's ProcessGroupGloo.hpp includes gloo's headers, which the wheel lacks
   dataset-fashion-mnist
+  clang-format clang-tidy # the tests check the formatting; scripts/tidy.sh lints lib/
 )
 
 missing=()

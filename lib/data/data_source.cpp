@@ -4,12 +4,11 @@
 
 #include <algorithm>
 
-#include "hold/core/device.h"
 #include "hold/core/error.h"
+#include "hold/data/data_config.h"
 #include "hold/data/image_loader.h"
 #include "hold/data/image_readers.h"
 #include "hold/data/toy_dataset.h"
-#include "hold/io/config.h"
 
 namespace hold {
 namespace {
@@ -43,30 +42,13 @@ class ImageTrainingData : public TrainingData {
   ImageLoader loader_;
 };
 
-ImageArray read_split(const DataConfig& d) {
-  if (d.name == "cifar10") return read_cifar10(d.path, d.split);
-  if (d.name == "mnist") return read_mnist(d.path, d.split);
-  if (d.name == "fashion_mnist") return read_fashion_mnist(d.path, d.split);
-  return read_image_folder(d.path, d.image_size, d.channels);
-}
-
 }  // namespace
 
 ImageArray read_image_data(const DataConfig& d) {
   if (!is_image_data(d.name)) throw UsageError("data set '" + d.name + "' is not an image data set (data.name)");
-  ImageArray data = read_split(d);
+  ImageArray data = data_set_registry().at(d.name).read_images(d);
   if (d.pad > 0) data.images = at::constant_pad_nd(data.images, {d.pad, d.pad, d.pad, d.pad}, 0).contiguous();
   return data;
-}
-
-const std::vector<std::string>& image_dataset_names() {
-  static const std::vector<std::string> names{"cifar10", "mnist", "fashion_mnist", "image_folder"};
-  return names;
-}
-
-bool is_image_data(const std::string& name) {
-  const auto& names = image_dataset_names();
-  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 std::vector<int64_t> data_shape(const DataConfig& d) {
@@ -86,25 +68,24 @@ std::vector<int64_t> data_shape(const DataConfig& d) {
   return {c, side + 2 * d.pad, side + 2 * d.pad};
 }
 
-std::unique_ptr<TrainingData> make_training_data(const RunConfig& config, int64_t rank, int64_t world_size) {
-  const DataConfig& d = config.data;
+std::unique_ptr<TrainingData> make_training_data(const DataConfig& d, const TrainingStream& stream) {
   if (!is_image_data(d.name)) {
-    if (config.train.batch_size % world_size != 0) {
-      throw UsageError("train.batch_size " + std::to_string(config.train.batch_size) +
-                       " is not divisible by the number of processes " + std::to_string(world_size));
+    if (stream.batch_size % stream.world_size != 0) {
+      throw UsageError("train.batch_size " + std::to_string(stream.batch_size) +
+                       " is not divisible by the number of processes " + std::to_string(stream.world_size));
     }
-    return std::make_unique<ToyTrainingData>(make_toy_dataset(d), config.train.batch_size, rank, world_size);
+    return std::make_unique<ToyTrainingData>(make_toy_dataset(d), stream.batch_size, stream.rank, stream.world_size);
   }
   ImageLoaderOptions options;
-  options.batch_size = config.train.batch_size;
-  options.seed = static_cast<uint64_t>(config.seed);
+  options.batch_size = stream.batch_size;
+  options.seed = stream.seed;
   options.random_flip = d.random_flip;
   options.pad = d.pad;
-  options.rank = rank;
-  options.world_size = world_size;
+  options.rank = stream.rank;
+  options.world_size = stream.world_size;
   options.prefetch = static_cast<int>(d.prefetch);
-  options.pin_memory = resolve_device(config.device).is_cuda();
-  return std::make_unique<ImageTrainingData>(read_split(d), options);
+  options.pin_memory = stream.pin_memory;
+  return std::make_unique<ImageTrainingData>(data_set_registry().at(d.name).read_images(d), options);
 }
 
 at::Tensor reference_data(const DataConfig& d, int64_t n, at::Generator& gen) {

@@ -12,12 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "hold/data/data_config.h"
 #include "hold/data/image_readers.h"
 
 namespace hold {
 
 struct DataConfig;
-struct RunConfig;
 
 class TrainingData {
  public:
@@ -28,17 +28,23 @@ class TrainingData {
   virtual void seek(int64_t step) = 0;
 };
 
-/// Image data set names (cifar10, mnist, fashion_mnist, image_folder).
-const std::vector<std::string>& image_dataset_names();
-bool is_image_data(const std::string& name);
 /// Shape of one data point without reading any file: {d} for toy data,
 /// {C, H, W} for images (after padding / resizing).
 std::vector<int64_t> data_shape(const DataConfig& config);
 
-/// The training stream of a validated config. With world_size > 1, the rank's
-/// slice of every global batch of train.batch_size (images) or its own share
-/// of i.i.d. draws (toy). Throws UsageError for unreadable data files.
-std::unique_ptr<TrainingData> make_training_data(const RunConfig& config, int64_t rank = 0, int64_t world_size = 1);
+/// What the training stream needs besides the `data:` section.
+struct TrainingStream {
+  int64_t batch_size = 1;  ///< the global batch (train.batch_size)
+  uint64_t seed = 0;       ///< image shuffles (the run's seed)
+  int64_t rank = 0;
+  int64_t world_size = 1;
+  bool pin_memory = false;  ///< batches bound for a CUDA device
+};
+
+/// The training stream of a resolved section. With world_size > 1, the rank's
+/// slice of every global batch (images) or its own share of i.i.d. draws
+/// (toy). Throws UsageError for unreadable data files.
+std::unique_ptr<TrainingData> make_training_data(const DataConfig& config, const TrainingStream& stream);
 
 /// The configured image split (data.name, path, split, image_size, channels)
 /// as uint8 pixels [N, C, H, W], padded with data.pad black pixels on each

@@ -5,7 +5,6 @@
 #include <cmath>
 
 #include "hold/core/error.h"
-#include "hold/io/config.h"
 
 namespace hold {
 namespace {
@@ -46,11 +45,6 @@ class SwissRollDataset : public ToyDataset {
 
 }  // namespace
 
-const std::vector<std::string>& toy_dataset_names() {
-  static const std::vector<std::string> names{"swissroll", "gmm1d", "gmm"};
-  return names;
-}
-
 GaussianMixture default_gmm1d_mixture() {
   GaussianMixture m;
   m.weights = {0.3, 0.4, 0.3};
@@ -65,20 +59,20 @@ const std::array<std::array<double, 2>, 5>& swissroll_centres() {
   return centres;
 }
 
+std::unique_ptr<ToyDataset> make_swissroll_dataset(double noise, double scale) {
+  return std::make_unique<SwissRollDataset>(noise, scale);
+}
+
+std::unique_ptr<ToyDataset> make_mixture_dataset(const GaussianMixture& mixture) {
+  if (mixture.weights.empty())
+    throw ConfigError("a mixture data set needs data.weights, data.means and data.stds (data.name)");
+  return std::make_unique<MixtureDataset>(mixture);
+}
+
 std::unique_ptr<ToyDataset> make_toy_dataset(const DataConfig& config) {
-  if (config.name == "swissroll") return std::make_unique<SwissRollDataset>(config.noise, config.scale);
-  if (config.name == "gmm1d") {
-    return std::make_unique<MixtureDataset>(config.mixture.weights.empty() ? default_gmm1d_mixture() : config.mixture);
-  }
-  if (config.name == "gmm") {
-    if (config.mixture.weights.empty()) {
-      throw ConfigError("data set 'gmm' needs data.weights, data.means and data.stds (data.name)");
-    }
-    return std::make_unique<MixtureDataset>(config.mixture);
-  }
-  std::string list;
-  for (const auto& n : toy_dataset_names()) list += (list.empty() ? "" : ", ") + n;
-  throw ConfigError("unknown data set '" + config.name + "', valid: " + list + " (data.name)");
+  const DataSet& set = data_set_registry().at(config.name);
+  if (set.kind != DataKind::kToy) throw UsageError("data set '" + config.name + "' is not a toy data set (data.name)");
+  return set.make_toy(config);
 }
 
 }  // namespace hold

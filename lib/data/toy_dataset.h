@@ -12,8 +12,8 @@
 //              scikit-learn's make_swiss_roll: t = 1.5π (1 + 2U), U ~ U(0, 1),
 //              point (t cos t, t sin t) + N(0, noise²) per coordinate, then the
 //              point is multiplied by `scale` and shifted by the roll's centre.
-//              With the defaults (noise 0.02, scale 0.01) t ≤ 4.5π gives a roll
-//              radius ≤ 0.1414 (+ noise 2e-4), so the rolls are well apart.
+//              With the defaults (noise 0.2, scale 0.01) t ≤ 4.5π gives a roll
+//              radius ≤ 0.1414 (+ noise of std 2e-3), so the rolls are well apart.
 //              Draw order from gen: roll indices [n], then U [n], then noise [n, 2].
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
@@ -25,10 +25,9 @@
 #include <vector>
 
 #include "hold/core/gaussian_mixture.h"
+#include "hold/data/data_config.h"
 
 namespace hold {
-
-struct DataConfig;
 
 class ToyDataset {
  public:
@@ -41,10 +40,13 @@ class ToyDataset {
 
 /// The data set a validated config names (swissroll | gmm1d | gmm).
 /// Throws ConfigError for an unknown name (data.name).
+/// The toy data set of a resolved `data:` section (data_set_registry()).
 std::unique_ptr<ToyDataset> make_toy_dataset(const DataConfig& config);
+/// The multi swiss roll and a Gaussian mixture (the registry's entries).
+std::unique_ptr<ToyDataset> make_swissroll_dataset(double noise, double scale);
+std::unique_ptr<ToyDataset> make_mixture_dataset(const GaussianMixture& mixture);
 
 /// Names accepted by make_toy_dataset, for messages and --help.
-const std::vector<std::string>& toy_dataset_names();
 
 /// The default 1-D mixture of `gmm1d`: weights (.3, .4, .3), means (−0.6, 0, 0.6),
 /// stds (0.05, 0.12, 0.03).

@@ -29,8 +29,10 @@
 
 #include "hold/core/error.h"
 #include "hold/core/format.h"
+#include "hold/core/suggest.h"
 #include "hold/data/data_source.h"
 #include "hold/data/toy_dataset.h"
+#include "hold/models/factory.h"
 
 namespace hold {
 namespace {
@@ -158,19 +160,7 @@ void read(const YAML::Node& n, at::ScalarType& out) {
   }
 }
 
-/// Shortest text that reads back as exactly the same double.
-std::string format_double(double v) {
-  if (std::isnan(v)) return ".nan";
-  if (std::isinf(v)) return v > 0 ? ".inf" : "-.inf";
-  char buf[40];
-  for (int precision = 6; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
-}
-
-void emit(YAML::Emitter& out, double v) { out << format_double(v); }
+void emit(YAML::Emitter& out, double v) { out << fmt(v); }
 void emit(YAML::Emitter& out, int64_t v) { out << std::to_string(v); }
 void emit(YAML::Emitter& out, int v) { out << std::to_string(v); }
 void emit(YAML::Emitter& out, bool v) { out << (v ? "true" : "false"); }
@@ -356,43 +346,6 @@ bool is_section(const std::string& name) {
 
 // ---------------------------------------------------------------- suggestions
 
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      const bool same =
-          std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-/// The candidate nearest to `word`, or "" when none is plausibly a typo of it.
-std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
-  std::string best;
-  size_t best_d = std::string::npos;
-  for (const auto& c : candidates) {
-    const size_t d = edit_distance(word, c);
-    if (d < best_d) best = c, best_d = d;
-  }
-  const size_t leaf = word.size() - (word.rfind('.') == std::string::npos ? 0 : word.rfind('.') + 1);
-  if (best_d <= std::max<size_t>(2, leaf / 3)) return best;
-  // No close spelling: a key that the word extends or abbreviates
-  // (sample.nfe_budget → sample.nfe), the longest such one.
-  best.clear();
-  for (const auto& c : candidates) {
-    const bool related = word.rfind(c, 0) == 0 || c.rfind(word, 0) == 0;
-    if (related && c.find('.') != std::string::npos && c.size() > best.size()) best = c;
-  }
-  return best;
-}
-
 std::string unknown_key_message(const std::string& path) {
   std::vector<std::string> candidates = config_keys();
   candidates.insert(candidates.end(), section_names().begin(), section_names().end());
@@ -411,15 +364,6 @@ std::string unknown_key_message(const std::string& path) {
     if (k.find('.') == std::string::npos) top.push_back(k);
   }
   return "unknown key '" + path + "', valid top-level keys: " + join(top) + ", sections: " + join(section_names());
-}
-
-/// "'x', expected one of: a, b" plus a suggestion when one is close.
-void check_choice(const std::string& value, const std::vector<std::string>& choices, const std::string& what,
-                  const std::string& where) {
-  if (std::find(choices.begin(), choices.end(), value) != choices.end()) return;
-  const std::string guess = nearest(value, choices);
-  throw ConfigError("unknown " + what + " '" + value + "', " + (guess.empty() ? "" : "did you mean '" + guess + "'? ") +
-                    "valid: " + join(choices) + " (" + where + ")");
 }
 
 // ---------------------------------------------------------------- flattening
@@ -509,7 +453,13 @@ void require(bool ok, const RunConfig& c, const std::string& key, const std::str
   if (!ok) throw ConfigError(what + " (" + c.where(key) + ")");
 }
 
-std::string fmt(double v) { return format_double(v); }
+/// The key a module's message ends with, "(section.key)", or "".
+std::string trailing_key(const std::string& msg, size_t& open) {
+  open = msg.rfind(" (");
+  if (open == std::string::npos || msg.empty() || msg.back() != ')') return "";
+  const std::string key = msg.substr(open + 2, msg.size() - open - 3);
+  return find_key(key) ? key : "";
+}
 
 /// Runs a struct validator; its trailing "(key)" becomes the key's origin.
 template <class F>
@@ -517,12 +467,10 @@ void with_origins(const RunConfig& c, F&& validate) {
   try {
     validate();
   } catch (const ConfigError& e) {
-    std::string msg = e.what();
-    const auto open = msg.rfind(" (");
-    if (open != std::string::npos && !msg.empty() && msg.back() == ')') {
-      const std::string key = msg.substr(open + 2, msg.size() - open - 3);
-      if (find_key(key)) throw ConfigError(msg.substr(0, open) + " (" + c.where(key) + ")");
-    }
+    const std::string msg = e.what();
+    size_t open = 0;
+    const std::string key = trailing_key(msg, open);
+    if (!key.empty()) throw ConfigError(msg.substr(0, open) + " (" + c.where(key) + ")");
     throw;
   }
 }
@@ -540,159 +488,40 @@ void validate_top_level(const RunConfig& c) {
               "hold-train --version tells)");
 }
 
-void validate_ncsnpp(RunConfig& c) {
-  const ModelConfig& m = c.model;
-  check_choice(m.resblock_type, {"biggan", "ddpm"}, "resblock_type", c.where("model.resblock_type"));
-  check_choice(m.progressive, {"none", "output_skip", "residual"}, "progressive", c.where("model.progressive"));
-  check_choice(m.progressive_input, {"none", "input_skip", "residual"}, "progressive_input",
-               c.where("model.progressive_input"));
-  check_choice(m.progressive_combine, {"sum", "cat"}, "progressive_combine", c.where("model.progressive_combine"));
-  check_choice(m.dense, {"matmul", "conv"}, "dense implementation", c.where("model.dense"));
-  check_choice(m.channels_last, {"auto", "true", "false"}, "channels_last", c.where("model.channels_last"));
-  require(m.channels >= 4, c, "model.channels", "channels must be >= 4, got " + std::to_string(m.channels));
-  require(m.num_res_blocks >= 1, c, "model.num_res_blocks",
-          "num_res_blocks must be >= 1, got " + std::to_string(m.num_res_blocks));
-  require(!m.ch_mult.empty(), c, "model.ch_mult", "ch_mult needs at least one resolution");
-  for (int64_t mult : m.ch_mult) {
-    require(mult >= 1, c, "model.ch_mult", "ch_mult entries must be >= 1, got " + std::to_string(mult));
-  }
-  require(m.dropout >= 0 && m.dropout < 1, c, "model.dropout", "dropout must be in [0, 1), got " + fmt(m.dropout));
-  require(m.init_scale >= 0 && std::isfinite(m.init_scale), c, "model.init_scale",
-          "init_scale must be >= 0, got " + fmt(m.init_scale));
-  double taps = 0;
-  for (double k : m.fir_kernel) taps += k;
-  require(!m.fir_kernel.empty() && taps > 0, c, "model.fir_kernel", "fir_kernel must have a positive sum");
-  const std::vector<int64_t> shape = data_shape(c.data);
-  const int64_t levels = static_cast<int64_t>(m.ch_mult.size());
-  require(shape[1] == shape[2] && shape[1] % (int64_t{1} << (levels - 1)) == 0, c, "model.ch_mult",
-          std::to_string(levels) + " resolutions need a square image whose side is divisible by " +
-              std::to_string(int64_t{1} << (levels - 1)) + ", got " + std::to_string(shape[1]) + "x" +
-              std::to_string(shape[2]) + " (set data.pad or data.image_size)");
-  for (int64_t r : m.attn_resolutions) {
-    bool found = false;
-    for (int64_t i = 0; i < levels; ++i) found = found || (shape[1] >> i) == r;
-    if (!found) {
-      c.warnings.push_back("attention resolution " + std::to_string(r) + " is not one of the network's (" +
-                           c.where("model.attn_resolutions") + ")");
-    }
+/// A module's warning with its trailing "(section.key)" turned into the origin.
+void add_warnings(RunConfig& c, const std::vector<std::string>& warnings) {
+  for (const auto& w : warnings) {
+    size_t open = 0;
+    const std::string key = trailing_key(w, open);
+    c.warnings.push_back(key.empty() ? w : w.substr(0, open) + " (" + c.where(key) + ")");
   }
 }
 
-void validate_model(RunConfig& c) {
-  const ModelConfig& m = c.model;
-  check_choice(m.name, {"mlp", "ncsnpp", "oracle"}, "model", c.where("model.name"));
-  if (m.name == "ncsnpp") {
-    require(is_image_data(c.data.name), c, "model.name",
-            "model 'ncsnpp' needs an image data set, got data.name '" + c.data.name + "'");
-    validate_ncsnpp(c);
-  } else if (m.name == "mlp") {
-    require(!is_image_data(c.data.name), c, "model.name",
-            "model 'mlp' is for toy data; images need model.name: ncsnpp (data.name '" + c.data.name + "')");
-  }
-  check_choice(m.embedding, {"fourier", "sinusoidal"}, "time embedding", c.where("model.embedding"));
-  check_choice(c.train.lr_schedule, {"constant", "cosine"}, "learning-rate schedule", c.where("train.lr_schedule"));
-  require(m.hidden >= 1, c, "model.hidden", "hidden must be >= 1, got " + std::to_string(m.hidden));
-  require(m.layers >= 2, c, "model.layers", "layers must be >= 2, got " + std::to_string(m.layers));
-  require(m.embedding_dim >= 2 && m.embedding_dim % 2 == 0, c, "model.embedding_dim",
-          "embedding_dim must be even and >= 2, got " + std::to_string(m.embedding_dim));
-  require(m.fourier_scale > 0 && std::isfinite(m.fourier_scale), c, "model.fourier_scale",
-          "fourier_scale must be positive, got " + fmt(m.fourier_scale));
-  if (m.name == "oracle") {
-    require(c.data.name == "gmm" || c.data.name == "gmm1d", c, "model.name",
-            "model 'oracle' needs a gmm or gmm1d data set, got data.name '" + c.data.name + "'");
-  }
+/// The checks that span sections: which data each network takes.
+void validate_model_data(const RunConfig& c) {
+  const NetworkInput input = network_registry().at(c.model.name).input;
+  const bool images = is_image_data(c.data.name);
+  require(input != NetworkInput::kImages || images, c, "model.name",
+          "model '" + c.model.name + "' needs an image data set, got data.name '" + c.data.name + "'");
+  require(
+      input != NetworkInput::kVectors || !images, c, "model.name",
+      "model '" + c.model.name + "' is for toy data; images need model.name: ncsnpp (data.name '" + c.data.name + "')");
+  require(input != NetworkInput::kMixture || c.data.name == "gmm" || c.data.name == "gmm1d", c, "model.name",
+          "model '" + c.model.name + "' needs a gmm or gmm1d data set, got data.name '" + c.data.name + "'");
 }
 
-void validate_train(const RunConfig& c) {
-  const TrainConfig& t = c.train;
-  require(t.steps >= 1, c, "train.steps", "steps must be >= 1, got " + std::to_string(t.steps));
-  require(t.batch_size >= 1, c, "train.batch_size", "batch_size must be >= 1, got " + std::to_string(t.batch_size));
-  require(t.lr > 0 && std::isfinite(t.lr), c, "train.lr", "lr must be positive, got " + fmt(t.lr));
-  require(t.warmup >= 0, c, "train.warmup", "warmup must be >= 0, got " + std::to_string(t.warmup));
-  require(std::isfinite(t.grad_clip), c, "train.grad_clip", "grad_clip must be finite, got " + fmt(t.grad_clip));
-  require(t.ema >= 0 && t.ema < 1, c, "train.ema", "ema must be in [0, 1), got " + fmt(t.ema));
-  require(t.log_every >= 1, c, "train.log_every", "log_every must be >= 1, got " + std::to_string(t.log_every));
-  require(t.ckpt_every >= 1, c, "train.ckpt_every", "ckpt_every must be >= 1, got " + std::to_string(t.ckpt_every));
-  require(t.keep_checkpoints >= 1, c, "train.keep_checkpoints",
-          "keep_checkpoints must be >= 1, got " + std::to_string(t.keep_checkpoints));
-  require(t.sample_every >= 0, c, "train.sample_every",
-          "sample_every must be >= 0, got " + std::to_string(t.sample_every));
-  require(t.sample_grid >= 1, c, "train.sample_grid", "sample_grid must be >= 1, got " + std::to_string(t.sample_grid));
-  check_choice(t.precision, {"fp32", "bf16", "fp16"}, "precision", c.where("train.precision"));
-  require(t.max_nonfinite >= 1, c, "train.max_nonfinite",
-          "max_nonfinite must be >= 1, got " + std::to_string(t.max_nonfinite));
-  const DistributedOptions& d = c.distributed;
-  check_choice(d.backend, {"auto", "gloo", "nccl"}, "distributed backend", c.where("distributed.backend"));
-  require(d.timeout_s > 0 && std::isfinite(d.timeout_s), c, "distributed.timeout_s",
-          "timeout_s must be positive, got " + fmt(d.timeout_s));
-  require(d.bucket_mb > 0 && std::isfinite(d.bucket_mb), c, "distributed.bucket_mb",
-          "bucket_mb must be positive, got " + fmt(d.bucket_mb));
-  require(t.precision != "fp16" || c.device != "cpu", c, "train.precision",
+void validate_sections(RunConfig& c) {
+  std::vector<std::string> warnings;
+  with_origins(c, [&] { c.data.resolve(warnings); });
+  with_origins(c, [&] { network_registry().at(c.model.name); });
+  validate_model_data(c);
+  with_origins(c, [&] { c.model.validate(data_shape(c.data), warnings); });
+  with_origins(c, [&] { c.train.validate(); });
+  with_origins(c, [&] { c.distributed.validate(); });
+  require(precision_registry().at(c.train.precision).value != Precision::kFp16 || c.device != "cpu", c,
+          "train.precision",
           "fp16 autocast needs a CUDA device (device: " + c.device + "); use bf16 or fp32 on the CPU");
-}
-
-/// Fills the gmm1d default, broadcasts per-component scalar stds, checks the
-/// mixture is complete and of the data set's dimension.
-void resolve_mixture(RunConfig& c) {
-  DataConfig& d = c.data;
-  GaussianMixture& m = d.mixture;
-  // An empty list counts as not given (to_yaml writes [] for swissroll).
-  const bool has[] = {!m.weights.empty(), !m.means.empty(), !m.stds.empty()};
-  const char* parts[] = {"data.weights", "data.means", "data.stds"};
-  if (!has[0] && !has[1] && !has[2]) {
-    if (d.name == "gmm1d") m = default_gmm1d_mixture();
-    require(d.name != "gmm", c, "data.name", "data set 'gmm' needs data.weights, data.means and data.stds");
-    return;
-  }
-  for (int i = 0; i < 3; ++i) {
-    require(has[i], c, parts[i], "a mixture needs data.weights, data.means and data.stds together");
-  }
-  const size_t dim = m.means.empty() ? 0 : m.means[0].size();
-  for (auto& s : m.stds) {
-    if (s.size() == 1 && dim > 1) s.assign(dim, s[0]);  // one std per component: isotropic
-  }
-  with_origins(c, [&] { m.validate("data"); });
-  if (d.name == "gmm1d") {
-    require(m.dim() == 1, c, "data.means",
-            "data set 'gmm1d' needs a 1-D mixture, got dimension " + std::to_string(m.dim()));
-  } else if (d.name == "swissroll") {
-    require(m.dim() == 2, c, "data.means",
-            "data set 'swissroll' is 2-D, got a mixture of dimension " + std::to_string(m.dim()));
-    c.warnings.push_back("the mixture (data.weights/means/stds) is not used by data set 'swissroll' (" +
-                         c.where("data.means") + ")");
-  }
-}
-
-void validate_image_data(const RunConfig& c) {
-  const DataConfig& d = c.data;
-  check_choice(d.split, {"train", "test"}, "split", c.where("data.split"));
-  require(d.channels == 1 || d.channels == 3, c, "data.channels",
-          "channels must be 1 or 3, got " + std::to_string(d.channels));
-  require(d.pad >= 0, c, "data.pad", "pad must be >= 0, got " + std::to_string(d.pad));
-  require(d.prefetch >= 0, c, "data.prefetch", "prefetch must be >= 0, got " + std::to_string(d.prefetch));
-  require(d.image_size >= 0, c, "data.image_size", "image_size must be >= 0, got " + std::to_string(d.image_size));
-  require(d.name != "image_folder" || d.image_size > 0, c, "data.image_size",
-          "data set 'image_folder' needs data.image_size (the side images are resized to)");
-  require(d.name != "image_folder" || !d.path.empty(), c, "data.path", "data set 'image_folder' needs data.path");
-  require(d.name != "mnist" || !d.path.empty(), c, "data.path",
-          "data set 'mnist' needs data.path (the IDX files' folder)");
-  require(d.name != "cifar10" || !d.path.empty(), c, "data.path",
-          "data set 'cifar10' needs data.path (the folder cifar-10-batches-bin or its parent)");
-}
-
-void validate_data(RunConfig& c) {
-  std::vector<std::string> names = toy_dataset_names();
-  for (const auto& name : image_dataset_names()) names.push_back(name);
-  check_choice(c.data.name, names, "data set", c.where("data.name"));
-  if (is_image_data(c.data.name)) {
-    validate_image_data(c);
-    return;
-  }
-  require(c.data.noise >= 0 && std::isfinite(c.data.noise), c, "data.noise",
-          "noise must be >= 0, got " + fmt(c.data.noise));
-  require(c.data.scale > 0 && std::isfinite(c.data.scale), c, "data.scale",
-          "scale must be positive, got " + fmt(c.data.scale));
-  resolve_mixture(c);
+  add_warnings(c, warnings);
 }
 
 /// A rough radius of the data (for the VE check σ_max ≳ data diameter).
@@ -731,9 +560,7 @@ void add_prior_warnings(RunConfig& c, const LinearSde& sde) {
 
 void validate(RunConfig& c) {
   validate_top_level(c);
-  validate_data(c);
-  validate_model(c);
-  validate_train(c);
+  validate_sections(c);
   with_origins(c, [&] { c.sde.validate(); });
   std::unique_ptr<LinearSde> sde;
   with_origins(c, [&] {
@@ -829,7 +656,14 @@ RunConfig parse_config(const std::string& yaml_text, const std::string& source,
 
 RunConfig load_config(const std::string& path, const std::vector<std::string>& overrides,
                       const std::vector<ConfigOverride>& flags) {
-  return parse_config(read_text_file(path), path, overrides, flags);
+  const std::string text = read_text_file(path);
+  // A file with no keys is a mistake (an unsaved editor buffer, a truncated
+  // copy), not a request for the defaults: running on silently would train
+  // the default model into the wrong place.
+  if (parse_yaml(text, path).IsNull()) {
+    throw ConfigError("the config file is empty: it sets no key (" + path + ")");
+  }
+  return parse_config(text, path, overrides, flags);
 }
 
 RunConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
@@ -854,10 +688,6 @@ std::string to_yaml(const RunConfig& config) {
   if (!section.empty()) out << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
-}
-
-bool use_channels_last(const ModelConfig& model, const c10::Device& device) {
-  return model.channels_last == "true" || (model.channels_last == "auto" && device.is_cuda());
 }
 
 }  // namespace hold

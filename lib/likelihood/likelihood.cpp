@@ -81,7 +81,7 @@ at::Tensor draw_probes(const LikelihoodOptions& o, at::IntArrayRef block_shape, 
   std::vector<int64_t> shape{o.probes};
   shape.insert(shape.end(), block_shape.begin(), block_shape.end());
   const at::Tensor w = at::empty(shape, at::TensorOptions().dtype(at::kDouble));
-  if (o.probe == "gaussian") return w.normal_(0.0, 1.0, gen);
+  if (probe_registry().at(o.probe).value == ProbeKind::kGaussian) return w.normal_(0.0, 1.0, gen);
   return w.bernoulli_(0.5, gen).mul_(2.0).sub_(1.0);
 }
 
@@ -103,15 +103,33 @@ std::pair<at::Tensor, at::Tensor> initial_state(const LinearSde& sde, const at::
 
 }  // namespace
 
+const Registry<Choice<TraceKind>>& trace_registry() {
+  static const Registry<Choice<TraceKind>> registry(
+      "trace", "likelihood.trace",
+      {
+          {"hutchinson", TraceKind::kHutchinson, "unbiased estimate, one vector-Jacobian product per probe"},
+          {"exact", TraceKind::kExact, "the exact divergence, d backward passes per evaluation"},
+      });
+  return registry;
+}
+
+const Registry<Choice<ProbeKind>>& probe_registry() {
+  static const Registry<Choice<ProbeKind>> registry(
+      "probe", "likelihood.probe",
+      {
+          {"rademacher", ProbeKind::kRademacher, "±1 entries (the lower-variance choice)"},
+          {"gaussian", ProbeKind::kGaussian, "N(0, 1) entries"},
+      });
+  return registry;
+}
+
 void LikelihoodOptions::validate(const LinearSde& sde) const {
   if (!(t_eps > 0 && t_eps < sde.t_max()))
     reject("t_eps must lie in (0, T = " + fmt(sde.t_max()) + "), got " + fmt(t_eps), "t_eps");
   if (!(atol > 0)) reject("atol must be positive, got " + fmt(atol), "atol");
   if (!(rtol > 0)) reject("rtol must be positive, got " + fmt(rtol), "rtol");
-  if (trace != "hutchinson" && trace != "exact")
-    reject("unknown trace '" + trace + "', expected one of: hutchinson, exact", "trace");
-  if (probe != "rademacher" && probe != "gaussian")
-    reject("unknown probe '" + probe + "', expected one of: rademacher, gaussian", "probe");
+  trace_registry().at(trace);
+  probe_registry().at(probe);
   if (probes < 1) reject("probes must be >= 1, got " + std::to_string(probes), "probes");
   if (batch < 1) reject("batch must be >= 1, got " + std::to_string(batch), "batch");
   if (n < 0) reject("n must be >= 0 (0: the whole split), got " + std::to_string(n), "n");
@@ -124,8 +142,9 @@ LikelihoodBatch log_likelihood_bound(const LinearSde& sde, ScoreModel& model, co
   const int64_t n = x.size(0);
   auto [u0, log_q] = initial_state(sde, x.to(at::kDouble).cpu(), gen);
   const at::TensorOptions state_options = at::TensorOptions().dtype(options.dtype).device(options.device);
-  const at::Tensor probes =
-      options.trace == "exact" ? at::Tensor() : draw_probes(options, x.sizes(), gen).to(state_options);
+  const at::Tensor probes = trace_registry().at(options.trace).value == TraceKind::kExact
+                                ? at::Tensor()
+                                : draw_probes(options, x.sizes(), gen).to(state_options);
 
   CountingScoreModel counted(model);
   const ProbabilityFlow flow(sde, counted, n, x[0].numel(), state_options);

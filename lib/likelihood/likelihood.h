@@ -27,10 +27,19 @@
 #include <functional>
 #include <string>
 
+#include "hold/core/registry.h"
+
 namespace hold {
 
 class LinearSde;
 class ScoreModel;
+
+enum class TraceKind { kHutchinson, kExact };
+enum class ProbeKind { kRademacher, kGaussian };
+/// likelihood.trace: hutchinson | exact.
+const Registry<Choice<TraceKind>>& trace_registry();
+/// likelihood.probe: rademacher | gaussian.
+const Registry<Choice<ProbeKind>>& probe_registry();
 
 struct LikelihoodOptions {
   /// The ODE runs from t_eps (the data end) to T.

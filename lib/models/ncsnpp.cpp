@@ -17,20 +17,10 @@ constexpr auto kDown = ResampleImpl::Direction::kDown;
 
 bool contains(const std::vector<int64_t>& v, int64_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
-void check_choice(const std::string& value, const std::vector<std::string>& allowed, const char* what) {
-  TORCH_CHECK(std::find(allowed.begin(), allowed.end(), value) != allowed.end(), "Ncsnpp: unknown ", what, " '", value,
-              "'");
-}
-
 }  // namespace
 
 NcsnppImpl::NcsnppImpl(const NcsnppOptions& options_) : options(options_) {
   const auto& o = options;
-  check_choice(o.resblock_type(), {"biggan", "ddpm"}, "resblock_type");
-  check_choice(o.progressive(), {"none", "output_skip", "residual"}, "progressive");
-  check_choice(o.progressive_input(), {"none", "input_skip", "residual"}, "progressive_input");
-  check_choice(o.progressive_combine(), {"sum", "cat"}, "progressive_combine");
-  check_choice(o.embedding(), {"fourier", "sinusoidal"}, "embedding");
   TORCH_CHECK(!o.ch_mult().empty() && o.num_res_blocks() >= 1 && o.channels() >= 4, "Ncsnpp: empty network");
   const int64_t levels = static_cast<int64_t>(o.ch_mult().size());
   TORCH_CHECK(o.image_size() % (int64_t{1} << (levels - 1)) == 0, "Ncsnpp: image size ", o.image_size(),
@@ -43,7 +33,7 @@ void NcsnppImpl::build(at::Generator& gen) {
   const auto& o = options;
   const int64_t nf = o.channels(), temb_dim = 4 * nf;
   const int64_t num_levels = static_cast<int64_t>(o.ch_mult().size());
-  const bool biggan = o.resblock_type() == "biggan";
+  const bool biggan = o.resblock_type() == ResBlockKind::kBigGan;
   const auto res_block = [&](int64_t in, int64_t out, bool up, bool down) {
     return ResBlock(ResBlockOptions(in, out)
                         .temb_dim(temb_dim)
@@ -60,7 +50,7 @@ void NcsnppImpl::build(at::Generator& gen) {
   };
   const auto attn_block = [&](int64_t ch) { return AttnBlock(ch, o.skip_rescale(), o.init_scale(), o.dense(), gen); };
 
-  const bool fourier = o.embedding() == "fourier";
+  const bool fourier = o.embedding() == TimeEmbeddingKind::kFourier;
   embed_ = register_module(
       "embed", TimeEmbedding(TimeEmbeddingOptions(fourier ? 2 * nf : nf)
                                  .kind(fourier ? TimeEmbeddingKind::kFourier : TimeEmbeddingKind::kSinusoidal)
@@ -97,10 +87,10 @@ void NcsnppImpl::build(at::Generator& gen) {
       level.down_plain = register_module(
           name + "downsample", Resample(kDown, in_ch, in_ch, o.resamp_with_conv(), o.fir(), o.fir_kernel(), gen));
     }
-    if (o.progressive_input() == "input_skip") {
+    if (o.progressive_input() == InputPyramid::kInputSkip) {
       level.input_pyramid = register_module(name + "input_combine", ddpm_conv(pyramid_ch, in_ch, 1, gen));
-      if (o.progressive_combine() == "cat") in_ch *= 2;
-    } else if (o.progressive_input() == "residual") {
+      if (o.progressive_combine() == PyramidCombine::kCat) in_ch *= 2;
+    } else if (o.progressive_input() == InputPyramid::kResidual) {
       level.input_pyramid = register_module(
           name + "input_pyramid", Resample(kDown, pyramid_ch, in_ch, true, o.fir(), o.fir_kernel(), gen).ptr());
       pyramid_ch = in_ch;
@@ -127,9 +117,9 @@ void NcsnppImpl::build(at::Generator& gen) {
     }
     if (contains(o.attn_resolutions(), resolution))
       level.up_attn = register_module(name + "up_attn", attn_block(in_ch));
-    if (o.progressive() != "none") {
+    if (o.progressive() != OutputPyramid::kNone) {
       const bool top = i == num_levels - 1;
-      if (o.progressive() == "output_skip") {
+      if (o.progressive() == OutputPyramid::kOutputSkip) {
         level.pyramid_norm = register_module(name + "pyramid_norm", group_norm(in_ch));
         level.pyramid_conv =
             register_module(name + "pyramid_conv", ddpm_conv(in_ch, o.out_channels(), 3, gen, o.init_scale()));
@@ -152,7 +142,7 @@ void NcsnppImpl::build(at::Generator& gen) {
     }
   }
   TORCH_CHECK(skip_ch.empty(), "Ncsnpp: unbalanced skip connections");
-  if (o.progressive() != "output_skip") {
+  if (o.progressive() != OutputPyramid::kOutputSkip) {
     out_norm_ = register_module("out_norm", group_norm(in_ch));
     out_conv_ = register_module("out_conv", ddpm_conv(in_ch, o.out_channels(), 3, gen, o.init_scale()));
   }
@@ -187,11 +177,11 @@ at::Tensor NcsnppImpl::forward(const at::Tensor& u_in, const at::Tensor& t) {
     if (i == num_levels - 1) continue;
     at::Tensor h =
         level.down_res ? level.down_res->forward(skips.back(), act_temb) : level.down_plain->forward(skips.back());
-    if (o.progressive_input() == "input_skip") {
+    if (o.progressive_input() == InputPyramid::kInputSkip) {
       input_pyramid = o.fir() ? fir_downsample_2x(input_pyramid, o.fir_kernel()) : naive_downsample_2x(input_pyramid);
       const auto projected = level.input_pyramid->as<torch::nn::Conv2dImpl>()->forward(input_pyramid);
-      h = o.progressive_combine() == "cat" ? at::cat({projected, h}, 1) : projected + h;
-    } else if (o.progressive_input() == "residual") {
+      h = o.progressive_combine() == PyramidCombine::kCat ? at::cat({projected, h}, 1) : projected + h;
+    } else if (o.progressive_input() == InputPyramid::kResidual) {
       input_pyramid = level.input_pyramid->as<ResampleImpl>()->forward(input_pyramid);
       input_pyramid = o.skip_rescale() ? (input_pyramid + h) * inv_sqrt2 : input_pyramid + h;
       h = input_pyramid;
@@ -211,12 +201,12 @@ at::Tensor NcsnppImpl::forward(const at::Tensor& u_in, const at::Tensor& t) {
       skips.pop_back();
     }
     if (level.up_attn) h = level.up_attn->forward(h);
-    if (o.progressive() == "output_skip") {
+    if (o.progressive() == OutputPyramid::kOutputSkip) {
       const auto out = level.pyramid_conv->forward(at::silu(normalize(*level.pyramid_norm, h)));
       pyramid = pyramid.defined()
                     ? (o.fir() ? fir_upsample_2x(pyramid, o.fir_kernel()) : naive_upsample_2x(pyramid)) + out
                     : out;
-    } else if (o.progressive() == "residual") {
+    } else if (o.progressive() == OutputPyramid::kResidual) {
       if (level.pyramid_conv) {
         pyramid = level.pyramid_conv->forward(at::silu(normalize(*level.pyramid_norm, h)));
       } else {
@@ -233,7 +223,7 @@ at::Tensor NcsnppImpl::forward(const at::Tensor& u_in, const at::Tensor& t) {
     if (i == 0) continue;
     h = level.up_res ? level.up_res->forward(h, act_temb) : level.up_plain->forward(h);
   }
-  if (o.progressive() == "output_skip") return pyramid;
+  if (o.progressive() == OutputPyramid::kOutputSkip) return pyramid;
   return out_conv_->forward(at::silu(normalize(*out_norm_, h)));
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "hold/models/eps_network.h"
+#include "hold/models/ncsnpp_choices.h"
 #include "hold/models/ncsnpp_layers.h"
 #include "hold/models/time_embedding.h"
 
@@ -48,18 +49,18 @@ struct NcsnppOptions {
   /// Residual sums divided by √2.
   TORCH_ARG(bool, skip_rescale) = true;
   /// biggan | ddpm
-  TORCH_ARG(std::string, resblock_type) = "biggan";
+  TORCH_ARG(ResBlockKind, resblock_type) = ResBlockKind::kBigGan;
   /// Output pyramid: none | output_skip | residual
-  TORCH_ARG(std::string, progressive) = "none";
+  TORCH_ARG(OutputPyramid, progressive) = OutputPyramid::kNone;
   /// Input pyramid: none | input_skip | residual
-  TORCH_ARG(std::string, progressive_input) = "residual";
+  TORCH_ARG(InputPyramid, progressive_input) = InputPyramid::kResidual;
   /// How input_skip combines: sum | cat
-  TORCH_ARG(std::string, progressive_combine) = "sum";
+  TORCH_ARG(PyramidCombine, progressive_combine) = PyramidCombine::kSum;
   /// Scale of the last layer of each block (0: ~zero-initialised).
   TORCH_ARG(double, init_scale) = 0.0;
   /// fourier (Gaussian features of log t, 2·channels wide) | sinusoidal
   /// (transformer positions of 1000·t, channels wide).
-  TORCH_ARG(std::string, embedding) = "fourier";
+  TORCH_ARG(TimeEmbeddingKind, embedding) = TimeEmbeddingKind::kFourier;
   TORCH_ARG(double, fourier_scale) = 16.0;
   /// How NIN and attention layers run (the same parameters either way).
   TORCH_ARG(DenseImpl, dense) = DenseImpl::kConv;

@@ -15,16 +15,6 @@
 namespace hold {
 namespace {
 
-const std::vector<std::string>& objective_names() {
-  static const std::vector<std::string> names{"dsm", "bcsm", "hsm"};
-  return names;
-}
-
-const std::vector<std::string>& weighting_names() {
-  static const std::vector<std::string> names{"noise", "likelihood"};
-  return names;
-}
-
 /// Block index of a block name: x → 0, v → 1, a → 2, b<k> → k; −1 if not a name.
 int block_index(const std::string& name) {
   if (name == "x") return 0;
@@ -37,7 +27,7 @@ int block_index(const std::string& name) {
   return -1;
 }
 
-bool is_dsm(const ObjectiveConfig& c) { return c.name == "dsm"; }
+bool is_dsm(const ObjectiveConfig& c) { return objective_registry().at(c.name).value == ObjectiveKind::kDsm; }
 
 /// The blocks given at t = 0: all for dsm, S for bcsm/hsm (sorted, x first).
 std::vector<int> given_blocks(const ObjectiveConfig& c, int num_blocks) {
@@ -53,16 +43,30 @@ std::vector<int> given_blocks(const ObjectiveConfig& c, int num_blocks) {
 
 }  // namespace
 
+const Registry<Choice<ObjectiveKind>>& objective_registry() {
+  static const Registry<Choice<ObjectiveKind>> registry(
+      "objective", "objective.name",
+      {
+          {"dsm", ObjectiveKind::kDsm, "denoising score matching with every block given at t = 0"},
+          {"bcsm", ObjectiveKind::kBcsm, "block coordinate score matching: the blocks objective.blocks given"},
+          {"hsm", ObjectiveKind::kBcsm, "CLD's hybrid score matching (bcsm with blocks [x])"},
+      });
+  return registry;
+}
+
+const Registry<Choice<Weighting>>& weighting_registry() {
+  static const Registry<Choice<Weighting>> registry(
+      "weighting", "objective.weighting",
+      {
+          {"noise", Weighting::kNoise, "every t weighs 1 (the ε-loss)"},
+          {"likelihood", Weighting::kLikelihood, "g²(t)/ℓ_t²: the loss bounds the negative log-likelihood"},
+      });
+  return registry;
+}
+
 void ObjectiveConfig::validate(const LinearSde& sde) const {
-  const auto& names = objective_names();
-  if (std::find(names.begin(), names.end(), name) == names.end()) {
-    throw ConfigError("unknown objective '" + name + "', expected one of: " + join(names) + " (objective.name)");
-  }
-  const auto& weightings = weighting_names();
-  if (std::find(weightings.begin(), weightings.end(), weighting) == weightings.end()) {
-    throw ConfigError("unknown weighting '" + weighting + "', expected one of: " + join(weightings) +
-                      " (objective.weighting)");
-  }
+  objective_registry().at(name);
+  weighting_registry().at(weighting);
   if (!(t_eps > 0.0 && t_eps < sde.t_max())) {
     throw ConfigError("t_eps must be in (0, T = " + fmt(sde.t_max()) + "), got " + fmt(t_eps) + " (objective.t_eps)");
   }
@@ -90,6 +94,7 @@ void ObjectiveConfig::validate(const LinearSde& sde) const {
 
 Objective::Objective(const LinearSde& sde, ObjectiveConfig config) : sde_(sde), config_(std::move(config)) {
   config_.validate(sde_);
+  weighting_ = weighting_registry().at(config_.weighting).value;
   given_ = given_blocks(config_, sde_.num_blocks());
   sigma0_ = sde_.initial_cov(given_);
 }
@@ -122,7 +127,7 @@ PerturbedBatch Objective::perturb_at(const at::Tensor& x0, const at::Tensor& t, 
   double* factor_p = factor.data_ptr<double>();
   double* ell_p = ell.data_ptr<double>();
   double* weight_p = weight.data_ptr<double>();
-  const bool likelihood = config_.weighting == "likelihood";
+  const bool likelihood = weighting_ == Weighting::kLikelihood;
   // Independent per sample; split over the intra-op threads (grain: enough
   // samples to amortise a task).
   at::parallel_for(0, n, /*grain_size=*/128, [&](int64_t begin, int64_t end) {
@@ -170,7 +175,7 @@ PerturbedBatch Objective::perturb_at(const at::Tensor& x0, const at::Tensor& t, 
 
 at::Tensor Objective::loss(const at::Tensor& eps_pred, const PerturbedBatch& batch) const {
   const auto per_sample = (eps_pred - batch.target).square().flatten(1).sum(1);
-  if (config_.weighting == "noise") return per_sample.mean();
+  if (weighting_ == Weighting::kNoise) return per_sample.mean();
   return (per_sample * batch.weight.to(per_sample.scalar_type())).mean();
 }
 

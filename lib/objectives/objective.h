@@ -8,11 +8,19 @@
 #include <string>
 #include <vector>
 
+#include "hold/core/registry.h"
 #include "hold/sde/mat.h"
 
 namespace hold {
 
 class LinearSde;
+
+enum class ObjectiveKind { kDsm, kBcsm };
+enum class Weighting { kNoise, kLikelihood };
+/// objective.name: dsm | bcsm | hsm.
+const Registry<Choice<ObjectiveKind>>& objective_registry();
+/// objective.weighting: noise | likelihood.
+const Registry<Choice<Weighting>>& weighting_registry();
 
 struct ObjectiveConfig {
   /// dsm | bcsm | hsm
@@ -61,6 +69,7 @@ class Objective {
  private:
   const LinearSde& sde_;
   ObjectiveConfig config_;
+  Weighting weighting_ = Weighting::kNoise;  ///< config_.weighting, resolved once
   std::vector<int> given_;
   Mat sigma0_;
 };

@@ -1,7 +1,7 @@
 // em: Euler–Maruyama on the reverse SDE (math.md §4), 1 NFE per step.
 #include <ATen/ATen.h>
 
-#include "hold/samplers/driver.h"
+#include "hold/samplers/sampler_registry.h"
 
 namespace hold::detail {
 
@@ -16,6 +16,12 @@ FixedGridMethod em_method() {
     };
   };
   return {"em", 1, prepare};
+}
+
+SamplerEntry em_sampler() {
+  return {"em", "Euler–Maruyama on the reverse SDE (1 NFE per step)", {}, [](const SamplerOptions&) {
+            return em_method();
+          }};
 }
 
 }  // namespace hold::detail

@@ -15,7 +15,8 @@
 //   u ← Φ̂ (I + h g² e_K (Σ∞⁻¹)_K) u + h g² Φ̂ e_K s + chol(Q̂) z.
 #include <ATen/ATen.h>
 
-#include "hold/samplers/driver.h"
+#include "hold/core/error.h"
+#include "hold/samplers/sampler_registry.h"
 #include "hold/sde/linear_sde.h"
 
 namespace hold::detail {
@@ -84,6 +85,19 @@ FixedGridMethod lt_method() {
     };
   };
   return {"lt", 1, prepare};
+}
+
+SamplerEntry lt_sampler() {
+  auto check = [](const SamplerOptions&, const LinearSde& sde) {
+    if (!sde.has_stationary_law() || sde.is_subvp()) {
+      throw ConfigError(
+          "the lt sampler splits the drift with the stationary covariance and needs a stationary law and a "
+          "constant diffusion, which '" +
+          sde.name() + "' lacks; use em, pc or ode (sample.method)");
+    }
+  };
+  return {"lt", "Lie–Trotter splitting: exact linear flow + score step (SSCS for cld; 1 NFE per step)", check,
+          [](const SamplerOptions&) { return lt_method(); }};
 }
 
 }  // namespace hold::detail

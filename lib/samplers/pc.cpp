@@ -9,7 +9,8 @@
 
 #include <cmath>
 
-#include "hold/samplers/driver.h"
+#include "hold/core/error.h"
+#include "hold/samplers/sampler_registry.h"
 #include "hold/sde/linear_sde.h"
 
 namespace hold::detail {
@@ -62,6 +63,17 @@ FixedGridMethod pc_method() {
     };
   };
   return {"pc", 2, prepare};
+}
+
+SamplerEntry pc_sampler() {
+  auto check = [](const SamplerOptions&, const LinearSde& sde) {
+    if (sde.num_blocks() != 1) {
+      throw ConfigError("the pc sampler needs a single-block SDE (K = 1), but '" + sde.name() +
+                        "' has K = " + std::to_string(sde.num_blocks()) + "; use em, lt or ode (sample.method)");
+    }
+  };
+  return {"pc", "predictor–corrector: reverse diffusion + Langevin corrector (K = 1; 2 NFE per step)", check,
+          [](const SamplerOptions&) { return pc_method(); }};
 }
 
 }  // namespace hold::detail

@@ -11,6 +11,7 @@
 #include "hold/core/format.h"
 #include "hold/samplers/driver.h"
 #include "hold/samplers/runge_kutta.h"
+#include "hold/samplers/sampler_registry.h"
 #include "hold/sde/blocks.h"
 #include "hold/sde/linear_sde.h"
 
@@ -21,57 +22,38 @@ namespace {
   throw ConfigError(what + " (sample." + key + ")");
 }
 
-bool contains(const std::vector<std::string>& names, const std::string& name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-bool is_adaptive(const SamplerOptions& o) { return o.method == "ode" && o.ode_solver == "rk45"; }
-
-/// The fixed-grid method the options name (not for rk45).
-detail::FixedGridMethod fixed_grid_method(const SamplerOptions& o) {
-  if (o.method == "em") return detail::em_method();
-  if (o.method == "lt") return detail::lt_method();
-  if (o.method == "pc") return detail::pc_method();
-  return detail::ode_fixed_method(o.ode_solver);
-}
-
 }  // namespace
 
-std::vector<std::string> sampler_names() { return {"em", "lt", "pc", "ode"}; }
-std::vector<std::string> ode_solver_names() { return {"rk45", "euler", "heun", "rk4"}; }
+const Registry<SamplerEntry>& sampler_registry() {
+  static const Registry<SamplerEntry> registry("sampler", "sample.method",
+                                               {
+#define HOLD_SAMPLER(id) detail::id##_sampler(),
+#include "hold/samplers/sampler_list.h"
+#undef HOLD_SAMPLER
+                                               });
+  return registry;
+}
+
+std::vector<std::string> sampler_names() { return sampler_registry().names(); }
+std::vector<std::string> ode_solver_names() { return ode_solver_registry().names(); }
 
 void SamplerOptions::validate(const LinearSde& sde) const {
-  if (!contains(sampler_names(), method)) {
-    reject("unknown sampler '" + method + "', expected one of: " + join(sampler_names()), "method");
-  }
-  if (!contains(ode_solver_names(), ode_solver)) {
-    reject("unknown ODE solver '" + ode_solver + "', expected one of: " + join(ode_solver_names()), "ode_solver");
-  }
+  const SamplerEntry& entry = sampler_registry().at(method);
+  ode_solver_registry().at(ode_solver);
   if (!(t_s > 0 && t_s < sde.t_max())) {
     reject("t_s must lie in (0, T = " + fmt(sde.t_max()) + "), got " + fmt(t_s), "t_s");
   }
   if (dtype != at::kFloat && dtype != at::kDouble) reject("the state dtype must be float32 or float64", "dtype");
   if (!std::isfinite(snr)) reject("snr must be finite, got " + fmt(snr), "snr");
-  const int k = sde.num_blocks();
-  if (method == "pc" && k != 1) {
-    reject("the pc sampler needs a single-block SDE (K = 1), but '" + sde.name() + "' has K = " + std::to_string(k) +
-               "; use em, lt or ode",
-           "method");
-  }
-  if (method == "lt" && (!sde.has_stationary_law() || sde.is_subvp())) {
-    reject(
-        "the lt sampler splits the drift with the stationary covariance and needs a stationary law and a "
-        "constant diffusion, which '" +
-            sde.name() + "' lacks; use em, pc or ode",
-        "method");
-  }
-  if (is_adaptive(*this)) {
+  if (entry.check) entry.check(*this, sde);
+  if (entry.adaptive(*this)) {
     if (!(atol > 0)) reject("atol must be positive, got " + fmt(atol), "atol");
     if (!(rtol > 0)) reject("rtol must be positive, got " + fmt(rtol), "rtol");
     return;  // the tolerances, not nfe, set the work of rk45
   }
-  const std::string name = method == "ode" ? "ode/" + ode_solver : method;
-  const int per_step = fixed_grid_method(*this).nfe_per_step;
+  const detail::FixedGridMethod grid_method = entry.fixed_grid(*this);
+  const std::string& name = grid_method.name;
+  const int per_step = grid_method.nfe_per_step;
   const int64_t minimum = per_step + (denoise ? 1 : 0);
   if (nfe < minimum) {
     reject("nfe must be at least " + std::to_string(minimum) + " for " + name + " (" + std::to_string(per_step) +
@@ -99,8 +81,9 @@ SampleResult run_sampler(const LinearSde& sde, ScoreModel& model, const SamplerO
   CountingScoreModel counted(model);
   at::Tensor u = u0.to(options.device, options.dtype, /*non_blocking=*/false, /*copy=*/true).contiguous();
   const SamplerContext ctx{sde, counted, options, noise, u.sizes().vec(), k, u.numel() / (u.size(0) * k), u.options()};
-  if (is_adaptive(options)) return run_adaptive_ode(ctx, std::move(u), t_start, callback);
-  return run_fixed_grid(ctx, fixed_grid_method(options), std::move(u), t_start, callback);
+  const SamplerEntry& entry = sampler_registry().at(options.method);  // resolved once per run
+  if (entry.adaptive(options)) return run_adaptive_ode(ctx, std::move(u), t_start, callback);
+  return run_fixed_grid(ctx, entry.fixed_grid(options), std::move(u), t_start, callback);
 }
 
 }  // namespace detail

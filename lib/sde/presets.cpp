@@ -37,56 +37,105 @@ LinearSde make_hold(const SdeConfig& c, double default_beta) {
   return LinearSde(SdeSpec{c.name, f, d, schedule, c.t_max, c.eps});
 }
 
+void validate_vp(const SdeConfig& c) {
+  require(c.beta_min > 0, "beta_min", "beta_min must be positive, got " + fmt(c.beta_min));
+  require(c.beta_max >= c.beta_min, "beta_max", "beta_max must be >= beta_min, got " + fmt(c.beta_max));
+}
+
+void validate_ve(const SdeConfig& c) {
+  require(c.sigma_min > 0, "sigma_min", "sigma_min must be positive, got " + fmt(c.sigma_min));
+  require(c.sigma_max > c.sigma_min, "sigma_max", "sigma_max must exceed sigma_min, got " + fmt(c.sigma_max));
+}
+
+void validate_cld(const SdeConfig& c) {
+  require(c.m_inv > 0, "m_inv", "m_inv must be positive, got " + fmt(c.m_inv));
+  require(c.gamma > 0, "gamma", "gamma must be positive, got " + fmt(c.gamma));
+  require(c.eps > 0, "eps", "eps must be positive for cld, got " + fmt(c.eps));
+}
+
+void validate_hold(const SdeConfig& c) {
+  require(c.eps > 0, "eps", "eps must be positive for hold, got " + fmt(c.eps));
+  require(c.order >= 2 && c.order <= kMaxBlocks, "order",
+          "order must be in [2, " + std::to_string(kMaxBlocks) + "], got " + std::to_string(c.order));
+  require(c.coupling_l > 0, "L", "L must be positive, got " + fmt(c.coupling_l));
+  const bool direct = !c.gammas.empty() || c.xi > 0;
+  if (direct) {
+    require(c.xi > 0, "xi", "xi must be positive when gammas are given, got " + fmt(c.xi));
+    require(static_cast<int>(c.gammas.size()) == c.order - 2, "gammas",
+            "order " + std::to_string(c.order) + " needs " + std::to_string(c.order - 2) + " gammas, got " +
+                std::to_string(c.gammas.size()));
+    for (double g : c.gammas) require(g > 0, "gammas", "every gamma must be positive, got " + fmt(g));
+    require(c.roots.empty(), "roots", "give either roots or xi/gammas, not both");
+  } else if (!c.roots.empty()) {
+    require(static_cast<int>(c.roots.size()) == c.order, "roots",
+            "order " + std::to_string(c.order) + " needs " + std::to_string(c.order) + " roots, got " +
+                std::to_string(c.roots.size()));
+    for (double r : c.roots) require(r < 0, "roots", "every root must be negative (stable F), got " + fmt(r));
+  }
+}
+
+LinearSde make_ve(const SdeConfig& c) {
+  BetaSchedule s{ScheduleKind::kVeGeometric, 0, 0, c.sigma_min, c.sigma_max};
+  SdeSpec spec{c.name, Mat::zeros(1), Mat::identity(1), s, c.t_max, 0.0};
+  spec.ve_prior_var = c.sigma_max * c.sigma_max;
+  return LinearSde(spec);
+}
+
+LinearSde make_vp(const SdeConfig& c, bool subvp) {
+  BetaSchedule s{ScheduleKind::kLinear, c.beta_min, c.beta_max};
+  SdeSpec spec{c.name, Mat::identity(1) * -0.5, Mat::identity(1), s, c.t_max, 0.0};
+  spec.subvp = subvp;
+  return LinearSde(spec);
+}
+
+LinearSde make_cld(const SdeConfig& c) {
+  const Mat f = Mat::from_rows({{0.0, c.m_inv}, {-1.0, -c.gamma * c.m_inv}});
+  const Mat d = Mat::diag({0.0, 2.0 * c.gamma});
+  BetaSchedule s{ScheduleKind::kConstant, beta_or(c.beta, 4.0)};
+  return LinearSde(SdeSpec{c.name, f, d, s, c.t_max, c.eps});
+}
+
+LinearSde make_hold_critical(const SdeConfig& c) {
+  SdeConfig critical = c;
+  if (critical.roots.empty() && critical.gammas.empty() && critical.xi <= 0) {
+    critical.order = 3;
+    const double root = -std::sqrt(3.0);
+    critical.roots = {root, root, root};  // L = 1 gives γ = 2√2, ξ = 3√3
+  }
+  return make_hold(critical, 7.0);
+}
+
 }  // namespace
 
+const Registry<SdePreset>& sde_preset_registry() {
+  static const Registry<SdePreset> registry(
+      "SDE", "sde.name",
+      {
+          {"ve", "variance exploding: σ(t) = sigma_min (sigma_max/sigma_min)^t (K = 1)", validate_ve, make_ve},
+          {"vp", "variance preserving, linear β(t) (K = 1)", validate_vp,
+           [](const SdeConfig& c) { return make_vp(c, false); }},
+          {"subvp", "sub-VP: VP's drift, diffusion β(t)(1 − e^{−2∫β}) (K = 1)", validate_vp,
+           [](const SdeConfig& c) { return make_vp(c, true); }},
+          {"cld", "critically-damped Langevin (x, v; K = 2)", validate_cld, make_cld},
+          {"hold", "high-order Langevin of order sde.order (x, v, a, …)", validate_hold,
+           [](const SdeConfig& c) { return make_hold(c, 8.0); }},
+          {"hold-critical", "HOLD of order 3 with a triple root −√3 (critically damped)", validate_hold,
+           make_hold_critical},
+      });
+  return registry;
+}
+
 const std::vector<std::string>& sde_preset_names() {
-  static const std::vector<std::string> names{"ve", "vp", "subvp", "cld", "hold", "hold-critical"};
+  static const std::vector<std::string> names = sde_preset_registry().names();
   return names;
 }
 
 void SdeConfig::validate() const {
-  const auto& names = sde_preset_names();
-  if (std::find(names.begin(), names.end(), name) == names.end()) {
-    std::string list;
-    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-    throw ConfigError("unknown SDE '" + name + "', expected one of: " + list + " (sde.name)");
-  }
+  const SdePreset& preset = sde_preset_registry().at(name);
   require(t_max > 0 && std::isfinite(t_max), "T", "T must be positive, got " + fmt(t_max));
   require(eps >= 0 && std::isfinite(eps), "eps", "eps must be >= 0, got " + fmt(eps));
   require(beta >= 0 && std::isfinite(beta), "beta", "beta must be positive, got " + fmt(beta));
-  if (name == "vp" || name == "subvp") {
-    require(beta_min > 0, "beta_min", "beta_min must be positive, got " + fmt(beta_min));
-    require(beta_max >= beta_min, "beta_max", "beta_max must be >= beta_min, got " + fmt(beta_max));
-  }
-  if (name == "ve") {
-    require(sigma_min > 0, "sigma_min", "sigma_min must be positive, got " + fmt(sigma_min));
-    require(sigma_max > sigma_min, "sigma_max", "sigma_max must exceed sigma_min, got " + fmt(sigma_max));
-  }
-  if (name == "cld") {
-    require(m_inv > 0, "m_inv", "m_inv must be positive, got " + fmt(m_inv));
-    require(gamma > 0, "gamma", "gamma must be positive, got " + fmt(gamma));
-    require(eps > 0, "eps", "eps must be positive for cld, got " + fmt(eps));
-  }
-  if (name == "hold" || name == "hold-critical") {
-    require(eps > 0, "eps", "eps must be positive for hold, got " + fmt(eps));
-    require(order >= 2 && order <= kMaxBlocks, "order",
-            "order must be in [2, " + std::to_string(kMaxBlocks) + "], got " + std::to_string(order));
-    require(coupling_l > 0, "L", "L must be positive, got " + fmt(coupling_l));
-    const bool direct = !gammas.empty() || xi > 0;
-    if (direct) {
-      require(xi > 0, "xi", "xi must be positive when gammas are given, got " + fmt(xi));
-      require(static_cast<int>(gammas.size()) == order - 2, "gammas",
-              "order " + std::to_string(order) + " needs " + std::to_string(order - 2) + " gammas, got " +
-                  std::to_string(gammas.size()));
-      for (double g : gammas) require(g > 0, "gammas", "every gamma must be positive, got " + fmt(g));
-      require(roots.empty(), "roots", "give either roots or xi/gammas, not both");
-    } else if (!roots.empty()) {
-      require(static_cast<int>(roots.size()) == order, "roots",
-              "order " + std::to_string(order) + " needs " + std::to_string(order) + " roots, got " +
-                  std::to_string(roots.size()));
-      for (double r : roots) require(r < 0, "roots", "every root must be negative (stable F), got " + fmt(r));
-    }
-  }
+  preset.validate(*this);
 }
 
 HoldCouplings hold_couplings_from_roots(const std::vector<double>& roots, double coupling_l) {
@@ -138,34 +187,7 @@ Mat hold_drift(const HoldCouplings& c) {
 
 LinearSde make_sde(const SdeConfig& c) {
   c.validate();
-  if (c.name == "ve") {
-    BetaSchedule s{ScheduleKind::kVeGeometric, 0, 0, c.sigma_min, c.sigma_max};
-    SdeSpec spec{c.name, Mat::zeros(1), Mat::identity(1), s, c.t_max, 0.0};
-    spec.ve_prior_var = c.sigma_max * c.sigma_max;
-    return LinearSde(spec);
-  }
-  if (c.name == "vp" || c.name == "subvp") {
-    BetaSchedule s{ScheduleKind::kLinear, c.beta_min, c.beta_max};
-    SdeSpec spec{c.name, Mat::identity(1) * -0.5, Mat::identity(1), s, c.t_max, 0.0};
-    spec.subvp = (c.name == "subvp");
-    return LinearSde(spec);
-  }
-  if (c.name == "cld") {
-    const Mat f = Mat::from_rows({{0.0, c.m_inv}, {-1.0, -c.gamma * c.m_inv}});
-    const Mat d = Mat::diag({0.0, 2.0 * c.gamma});
-    BetaSchedule s{ScheduleKind::kConstant, beta_or(c.beta, 4.0)};
-    return LinearSde(SdeSpec{c.name, f, d, s, c.t_max, c.eps});
-  }
-  if (c.name == "hold-critical") {
-    SdeConfig critical = c;
-    if (critical.roots.empty() && critical.gammas.empty() && critical.xi <= 0) {
-      critical.order = 3;
-      const double root = -std::sqrt(3.0);
-      critical.roots = {root, root, root};  // L = 1 gives γ = 2√2, ξ = 3√3
-    }
-    return make_hold(critical, 7.0);
-  }
-  return make_hold(c, 8.0);
+  return sde_preset_registry().at(c.name).make(c);
 }
 
 }  // namespace hold

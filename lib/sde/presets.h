@@ -1,9 +1,11 @@
 #pragma once
 // The presets of math.md §2, built from a plain options struct that the YAML
 // layer fills key by key (`sde:` section of a config).
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "hold/core/registry.h"
 #include "hold/sde/linear_sde.h"
 
 namespace hold {
@@ -40,7 +42,17 @@ struct SdeConfig {
   void validate() const;
 };
 
-/// Names of the presets, for error messages and --help.
+/// One preset: its checks of the section (ConfigError naming "sde.<key>") and
+/// how it builds the SDE. Registered in presets.cpp.
+struct SdePreset {
+  std::string name;
+  std::string help;
+  std::function<void(const SdeConfig&)> validate;
+  std::function<LinearSde(const SdeConfig&)> make;
+};
+/// sde.name: ve | vp | subvp | cld | hold | hold-critical.
+const Registry<SdePreset>& sde_preset_registry();
+/// Their names, for error messages and --help.
 const std::vector<std::string>& sde_preset_names();
 
 /// Builds the SDE of a validated config.

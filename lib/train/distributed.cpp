@@ -16,6 +16,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 
 #include "hold/core/error.h"
@@ -164,12 +165,32 @@ struct Communicator::Impl {
   }
 };
 
+const Registry<Choice<BackendChoice>>& backend_registry() {
+  static const Registry<Choice<BackendChoice>> r(
+      "distributed backend", "distributed.backend",
+      {{"auto", BackendChoice::kAuto, "nccl for CUDA devices, gloo otherwise"},
+       {"gloo", BackendChoice::kGloo, "Gloo (CPU tensors; CUDA too)"},
+       {"nccl", BackendChoice::kNccl, "NCCL (CUDA devices)"}});
+  return r;
+}
+
+void DistributedOptions::validate() const {
+  backend_registry().at(backend);
+  if (!(timeout_s > 0 && std::isfinite(timeout_s))) {
+    throw ConfigError("timeout_s must be positive, got " + fmt(timeout_s) + " (distributed.timeout_s)");
+  }
+  if (!(bucket_mb > 0 && std::isfinite(bucket_mb))) {
+    throw ConfigError("bucket_mb must be positive, got " + fmt(bucket_mb) + " (distributed.bucket_mb)");
+  }
+}
+
 Communicator::Communicator(const LaunchEnv& env, const DistributedOptions& options, c10::Device device)
     : impl_(std::make_unique<Impl>()), rank_(env.rank), world_size_(env.world_size) {
   impl_->rank = env.rank;
   impl_->timeout_s = options.timeout_s;
   impl_->device = device;
-  backend_ = options.backend == "auto" ? (device.is_cuda() ? "nccl" : "gloo") : options.backend;
+  const BackendChoice choice = backend_registry().at(options.backend).value;
+  backend_ = choice == BackendChoice::kAuto ? (device.is_cuda() ? "nccl" : "gloo") : options.backend;
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(options.timeout_s * 1000));
   bucket_bytes_ = static_cast<int64_t>(options.bucket_mb * 1024 * 1024);
   if (backend_ == "nccl" && !device.is_cuda()) {

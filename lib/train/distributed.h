@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "hold/core/registry.h"
+
 namespace hold {
 
 struct LaunchEnv {
@@ -51,7 +53,14 @@ struct DistributedOptions {
   double timeout_s = 600.0;
   /// Gradient all-reduce bucket size (DDP's default 25 MB).
   double bucket_mb = 25.0;
+
+  /// Throws ConfigError ending in "(distributed.<key>)".
+  void validate() const;
 };
+
+enum class BackendChoice { kAuto, kGloo, kNccl };
+/// distributed.backend: auto | gloo | nccl.
+const Registry<Choice<BackendChoice>>& backend_registry();
 
 /// One process's membership of the process group: collectives over tensors on
 /// its device. Every call is collective: all ranks must make it, in order.

@@ -7,11 +7,13 @@
 
 namespace hold {
 
-c10::ScalarType precision_dtype(const std::string& precision) {
-  if (precision == "fp32") return c10::ScalarType::Undefined;
-  if (precision == "bf16") return at::kBFloat16;
-  if (precision == "fp16") return at::kHalf;
-  throw ConfigError("unknown precision '" + precision + "', expected fp32, bf16 or fp16 (train.precision)");
+c10::ScalarType precision_dtype(Precision precision) {
+  switch (precision) {
+    case Precision::kBf16: return at::kBFloat16;
+    case Precision::kFp16: return at::kHalf;
+    case Precision::kFp32: break;
+  }
+  return c10::ScalarType::Undefined;
 }
 
 // The device-typed autocast API (LibTorch >= 2.4; the per-device

@@ -15,10 +15,12 @@
 #include <cstdint>
 #include <string>
 
+#include "hold/train/train_config.h"
+
 namespace hold {
 
-/// fp32 | bf16 | fp16 → the autocast dtype (fp32: none → Undefined).
-c10::ScalarType precision_dtype(const std::string& precision);
+/// train.precision → the autocast dtype (fp32: none → Undefined).
+c10::ScalarType precision_dtype(Precision precision);
 
 /// Enables autocast for `device` with `dtype` for its lifetime (a no-op for
 /// fp32 / Undefined); restores the previous state after.

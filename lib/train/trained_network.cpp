@@ -9,10 +9,10 @@
 #include "hold/core/error.h"
 #include "hold/data/data_source.h"
 #include "hold/models/eps_network.h"
-#include "hold/models/factory.h"
 #include "hold/models/score_model.h"
 #include "hold/sde/linear_sde.h"
 #include "hold/sde/presets.h"
+#include "hold/train/run_components.h"
 
 namespace hold {
 namespace {
@@ -56,7 +56,7 @@ void check_same_model(const RunConfig& trained, const RunConfig& config, const s
 
 std::shared_ptr<EpsNetwork> load_trained_network(const RunConfig& config, const std::string& config_path,
                                                  const std::string& ckpt_path, WeightSet weights, c10::Device device) {
-  if (config.model.name == "oracle") return nullptr;
+  if (network_registry().at(config.model.name).input == NetworkInput::kMixture) return nullptr;
   if (ckpt_path.empty()) throw UsageError("model '" + config.model.name + "' needs a checkpoint (--ckpt)");
   const LoadedCheckpoint ckpt = load_checkpoint(ckpt_path);
   if (!config_path.empty()) check_same_model(ckpt.config, config, config_path, ckpt_path);

@@ -25,7 +25,6 @@
 #include "hold/models/ema.h"
 #include "hold/models/eps_network.h"
 #include "hold/models/eps_score_model.h"
-#include "hold/models/factory.h"
 #include "hold/objectives/objective.h"
 #include "hold/samplers/sampler.h"
 #include "hold/sde/presets.h"
@@ -34,6 +33,7 @@
 #include "hold/train/distributed.h"
 #include "hold/train/flat_parameters.h"
 #include "hold/train/mixed_precision.h"
+#include "hold/train/run_components.h"
 #include "hold/train/stop_signal.h"
 #include "hold/train/trained_network.h"
 
@@ -113,8 +113,10 @@ struct Trainer::State {
         // On the CPU one generator draws everything (as it always has); on a
         // GPU the noise comes from a generator there, seeded apart.
         noise_gen(device.is_cpu() ? gen : make_generator(derived_seed(c.seed, 0, kNoiseStream), device)),
-        autocast_dtype(precision_dtype(c.train.precision)),
-        scaler(c.train.precision == "fp16" && device.is_cuda(), device) {}
+        lr_schedule(lr_schedule_registry().at(c.train.lr_schedule).value),
+        precision(precision_registry().at(c.train.precision).value),
+        autocast_dtype(precision_dtype(precision)),
+        scaler(precision == Precision::kFp16 && device.is_cuda(), device) {}
 
   RunConfig config;
   TrainOptions options;
@@ -124,6 +126,8 @@ struct Trainer::State {
   at::Generator gen;  // host: data batches and t (whose kernels are host float64)
   at::Device device;
   at::Generator noise_gen;  // the run's device: aux blocks and z (gen itself on the CPU)
+  LrSchedule lr_schedule;   // train.lr_schedule and train.precision, resolved once
+  Precision precision;
   c10::ScalarType autocast_dtype;
   LossScaler scaler;
   std::shared_ptr<EpsNetwork> sample_net;  // EMA weights for the periodic grids (built on first use)
@@ -152,28 +156,19 @@ struct Trainer::State {
   std::string checkpoint_dir() const { return options.workdir + "/checkpoints"; }
   std::string latest_path() const { return checkpoint_dir() + "/latest.pt"; }
 
-  double lr_at(int64_t step_index) const {
-    const TrainConfig& t = config.train;
-    double lr = t.lr;
-    if (t.lr_schedule == "cosine") {
-      const double progress = std::min(1.0, static_cast<double>(step_index) / static_cast<double>(t.steps));
-      lr *= 0.5 * (1.0 + std::cos(M_PI * progress));
-    }
-    if (t.warmup <= 0) return lr;
-    return lr * std::min(1.0, static_cast<double>(step_index) / static_cast<double>(t.warmup));
-  }
+  double lr_at(int64_t step_index) const { return learning_rate(config.train, lr_schedule, step_index); }
 };
 
 Trainer::Trainer(const RunConfig& config, TrainOptions options)
     : s_(std::make_unique<State>(config, std::move(options))) {
   State& s = *s_;
-  if (s.config.model.name == "oracle") {
+  if (network_registry().at(s.config.model.name).input == NetworkInput::kMixture) {
     throw UsageError("model 'oracle' is exact and has nothing to train (model.name)");
   }
   if (s.options.workdir.empty()) throw UsageError("training needs a work directory (--workdir)");
   s.total = s.options.max_steps >= 0 ? s.options.max_steps : s.config.train.steps;
 
-  if (s.config.train.precision == "fp16" && !s.device.is_cuda()) {
+  if (s.precision == Precision::kFp16 && !s.device.is_cuda()) {
     throw ConfigError("fp16 autocast needs a CUDA device, and '" + s.config.device + "' resolved to " + s.device.str() +
                       "; use bf16 or fp32 (train.precision)");
   }

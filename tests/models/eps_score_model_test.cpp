@@ -12,12 +12,12 @@
 
 #include "hold/io/config.h"
 #include "hold/models/eps_network.h"
-#include "hold/models/factory.h"
 #include "hold/models/gaussian_mixture_oracle.h"
 #include "hold/objectives/objective.h"
 #include "hold/sde/blocks.h"
 #include "hold/sde/linear_sde.h"
 #include "hold/sde/presets.h"
+#include "hold/train/run_components.h"
 #include "support/allclose.h"
 #include "support/preset.h"
 

@@ -11,8 +11,8 @@
 #include "hold/data/data_source.h"
 #include "hold/io/config.h"
 #include "hold/models/eps_network.h"
-#include "hold/models/factory.h"
 #include "hold/sde/presets.h"
+#include "hold/train/run_components.h"
 
 using namespace hold;
 

@@ -38,27 +38,27 @@ TEST_CASE("NCSN++ variants have the reference's parameter counts", "[models][ncs
                               .channels(32)
                               .ch_mult({1, 2, 2})
                               .num_res_blocks(2)
-                              .resblock_type("ddpm")
-                              .progressive("output_skip")
-                              .progressive_input("input_skip")
-                              .progressive_combine("cat")
+                              .resblock_type(ResBlockKind::kDdpm)
+                              .progressive(OutputPyramid::kOutputSkip)
+                              .progressive_input(InputPyramid::kInputSkip)
+                              .progressive_combine(PyramidCombine::kCat)
                               .fir(false))) == 1723401);
   // Residual pyramids on both sides.
   CHECK(trainable(*Ncsnpp(
             NcsnppOptions(3, 1, 16).channels(16).ch_mult({1, 2}).num_res_blocks(1).attn_resolutions({8}).progressive(
-                "residual"))) == 204465);
+                OutputPyramid::kResidual))) == 204465);
   // CelebA-HQ's pyramid choices (output_skip, input_skip with sum).
   CHECK(trainable(*Ncsnpp(NcsnppOptions(9, 3, 64)
                               .channels(16)
                               .ch_mult({1, 1, 2})
                               .num_res_blocks(2)
-                              .progressive("output_skip")
-                              .progressive_input("input_skip"))) == 313705);
+                              .progressive(OutputPyramid::kOutputSkip)
+                              .progressive_input(InputPyramid::kInputSkip))) == 313705);
 }
 
 TEST_CASE("NCSN++ maps [N, K*C, H, W] to eps [N, C, H, W] with finite gradients", "[models][ncsnpp]") {
-  for (const std::string progressive : {"none", "output_skip", "residual"}) {
-    for (const std::string input : {"none", "input_skip", "residual"}) {
+  for (const auto progressive : {OutputPyramid::kNone, OutputPyramid::kOutputSkip, OutputPyramid::kResidual}) {
+    for (const auto input : {InputPyramid::kNone, InputPyramid::kInputSkip, InputPyramid::kResidual}) {
       Ncsnpp net(NcsnppOptions(6, 3, 16)
                      .channels(8)
                      .ch_mult({1, 2})
@@ -69,13 +69,13 @@ TEST_CASE("NCSN++ maps [N, K*C, H, W] to eps [N, C, H, W] with finite gradients"
                      .init_scale(1.0));
       const auto u = at::randn({2, 6, 16, 16});
       const auto out = net->forward(u, at::tensor({0.01f, 0.7f}));
-      INFO(progressive << " / " << input);
+      INFO(static_cast<int>(progressive) << " / " << static_cast<int>(input));
       REQUIRE(out.sizes() == at::IntArrayRef({2, 3, 16, 16}));
       out.square().mean().backward();
       for (const auto& item : net->named_parameters()) {
         // The reference's quirk, kept: with skip_rescale the "residual" output
         // pyramid is computed but never reaches the output.
-        const bool dead = progressive == "residual" && item.key().find("_pyramid_") != std::string::npos;
+        const bool dead = progressive == OutputPyramid::kResidual && item.key().find("_pyramid_") != std::string::npos;
         INFO(item.key());
         REQUIRE(item.value().grad().defined() != dead);
         if (!dead) REQUIRE(at::isfinite(item.value().grad()).all().item<bool>());

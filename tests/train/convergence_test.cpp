@@ -14,10 +14,10 @@
 #include "hold/models/ema.h"
 #include "hold/models/eps_network.h"
 #include "hold/models/eps_score_model.h"
-#include "hold/models/factory.h"
 #include "hold/models/gaussian_mixture_oracle.h"
 #include "hold/objectives/objective.h"
 #include "hold/sde/presets.h"
+#include "hold/train/run_components.h"
 #include "hold/train/trainer.h"
 #include "support/temp_dir.h"
 

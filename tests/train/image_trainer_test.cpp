@@ -13,8 +13,8 @@
 #include "hold/io/jsonl.h"
 #include "hold/models/ema.h"
 #include "hold/models/eps_network.h"
-#include "hold/models/factory.h"
 #include "hold/train/mixed_precision.h"
+#include "hold/train/run_components.h"
 #include "hold/train/trainer.h"
 #include "support/idx_files.h"
 #include "support/temp_dir.h"
@@ -104,7 +104,7 @@ TEST_CASE("bf16 autocast runs NCSN++ in bfloat16 and stays within its rounding o
   const auto exact = net->forward(u, t);
   at::Tensor rounded;
   {
-    AutocastScope autocast(at::kCPU, precision_dtype("bf16"));
+    AutocastScope autocast(at::kCPU, precision_dtype(Precision::kBf16));
     rounded = net->forward(u, t);
   }
   CHECK(rounded.scalar_type() == at::kBFloat16);

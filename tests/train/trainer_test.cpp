@@ -19,8 +19,8 @@
 #include "hold/io/jsonl.h"
 #include "hold/models/ema.h"
 #include "hold/models/eps_network.h"
-#include "hold/models/factory.h"
 #include "hold/train/checkpoint.h"
+#include "hold/train/run_components.h"
 #include "support/temp_dir.h"
 
 using namespace hold;
