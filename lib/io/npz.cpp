@@ -401,7 +401,8 @@ struct NpzReader::Impl {
     return it->second;
   }
   EntryStream open(const std::string& name) const {
-    return EntryStream(zip.get(), locate(name), path + ":" + entry_names.at(name));
+    const zip_uint64_t i = locate(name);  // first: it throws for an unknown name
+    return EntryStream(zip.get(), i, path + ":" + entry_names.at(name));
   }
 };
 
