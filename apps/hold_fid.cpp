@@ -201,7 +201,7 @@ void export_samples(const hold::RunConfig& config, const std::string& config_pat
   parts.wait_for_all(config.distributed.timeout_s, [&](int64_t done) { bar.update(std::min(n, done * o.batch)); });
   bar.finish();
   std::vector<at::Tensor> images;
-  for (int64_t k = 0; k < batches; ++k) images.push_back(hold::read_npz(parts.path(k)).at("images"));
+  for (int64_t k = 0; k < batches; ++k) images.push_back(hold::read_npz_array(parts.path(k), "images"));
   const at::Tensor all = at::cat(images, 0);
   if (o.format == "png") {
     fs::create_directories(o.out);

@@ -139,7 +139,7 @@ hold::SampleResult draw_samples(const hold::LinearSde& sde, hold::ScoreModel& mo
   if (launch.rank != 0) return result;
   parts.wait_for_all(config.distributed.timeout_s);
   std::vector<at::Tensor> xs;
-  for (int64_t k = 0; k < batches; ++k) xs.push_back(hold::read_npz(parts.path(k)).at("x"));
+  for (int64_t k = 0; k < batches; ++k) xs.push_back(hold::read_npz_array(parts.path(k), "x"));
   parts.remove();
   result.x = at::cat(xs, 0);
   return result;

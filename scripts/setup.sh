@@ -18,6 +18,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   python3 python3-venv python3-pip
   libcli11-dev libyaml-cpp-dev libstb-dev catch2 zlib1g-dev nlohmann-json3-dev
+  libzip-dev              # npz files (lib/io/npz.cpp)
   libgloo-dev             # torch's ProcessGroupGloo.hpp includes gloo's headers, which the wheel lacks
   dataset-fashion-mnist
   clang-format clang-tidy # the tests check the formatting; scripts/tidy.sh lints lib/

@@ -80,6 +80,11 @@ void AtomicFile::write(const void* data, size_t n) {
   }
 }
 
+void AtomicFile::seek(uint64_t offset) {
+  if (fd_ < 0) throw UsageError("seek after commit or failure (" + path_ + ")");
+  if (::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0) fail("cannot seek in file", errno);
+}
+
 void AtomicFile::commit() {
   if (fd_ < 0) throw UsageError("commit after commit or failure (" + path_ + ")");
   // fsync and close report delayed write errors (NFS, quotas): check both.

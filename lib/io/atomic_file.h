@@ -13,6 +13,7 @@
 // error) throws UsageError "<what>: <strerror> (<path>)". An AtomicFile
 // destroyed without commit() removes its temporary file.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace hold {
@@ -28,6 +29,9 @@ class AtomicFile {
   /// Appends n bytes; throws UsageError on a short or failed write (e.g. ENOSPC).
   void write(const void* data, size_t n);
   void write(const std::string& bytes) { write(bytes.data(), bytes.size()); }
+  /// Moves the write position to `offset` bytes from the start, for writers
+  /// that go back to patch a header (libzip's, in npz.cpp).
+  void seek(uint64_t offset);
   /// Flushes to disk and renames the temporary over `path`. Call once.
   void commit();
 

@@ -1,13 +1,14 @@
 #include "hold/io/npz.h"
 
 #include <ATen/ATen.h>
-#include <zlib.h>
+#include <zip.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
+#include <exception>
 #include <limits>
 #include <regex>
 #include <sstream>
@@ -64,113 +65,68 @@ uint32_t get16(const std::string& s, size_t at) {
   return static_cast<uint8_t>(s[at]) | (static_cast<uint32_t>(static_cast<uint8_t>(s[at + 1])) << 8);
 }
 uint32_t get32(const std::string& s, size_t at) { return get16(s, at) | (get16(s, at + 2) << 16); }
-uint64_t get64(const std::string& s, size_t at) {
-  return get32(s, at) | (static_cast<uint64_t>(get32(s, at + 4)) << 32);
-}
-
-// ---------------------------------------------------------------- zip records
-
-constexpr uint32_t kLocalSig = 0x04034b50, kCentralSig = 0x02014b50, kEndSig = 0x06054b50;
-constexpr uint32_t kDosDate = (0 << 9) | (1 << 5) | 1;  // 1980-01-01: reproducible files
-constexpr uint32_t kDosTime = 0;
-constexpr uint32_t kVersion = 20;  // 2.0: the oldest that knows "stored"
-
-struct ZipMember {
-  std::string name;
-  uint32_t crc = 0;
-  uint64_t size = 0;
-  uint64_t offset = 0;
-};
-
-std::string local_header(const ZipMember& m) {
-  std::string h;
-  put32(h, kLocalSig);
-  put16(h, kVersion);
-  put16(h, 0);  // flags
-  put16(h, 0);  // method: stored
-  put16(h, kDosTime);
-  put16(h, kDosDate);
-  put32(h, m.crc);
-  put32(h, static_cast<uint32_t>(m.size));  // compressed size
-  put32(h, static_cast<uint32_t>(m.size));  // uncompressed size
-  put16(h, static_cast<uint32_t>(m.name.size()));
-  put16(h, 0);  // extra length
-  return h + m.name;
-}
-
-std::string central_header(const ZipMember& m) {
-  std::string h;
-  put32(h, kCentralSig);
-  put16(h, kVersion);  // made by
-  put16(h, kVersion);  // needed
-  put16(h, 0);
-  put16(h, 0);
-  put16(h, kDosTime);
-  put16(h, kDosDate);
-  put32(h, m.crc);
-  put32(h, static_cast<uint32_t>(m.size));
-  put32(h, static_cast<uint32_t>(m.size));
-  put16(h, static_cast<uint32_t>(m.name.size()));
-  put16(h, 0);  // extra
-  put16(h, 0);  // comment
-  put16(h, 0);  // disk
-  put16(h, 0);  // internal attributes
-  put32(h, 0);  // external attributes
-  put32(h, static_cast<uint32_t>(m.offset));
-  return h + m.name;
-}
-
-std::string end_record(size_t count, uint64_t cd_size, uint64_t cd_offset) {
-  std::string h;
-  put32(h, kEndSig);
-  put16(h, 0);
-  put16(h, 0);
-  put16(h, static_cast<uint32_t>(count));
-  put16(h, static_cast<uint32_t>(count));
-  put32(h, static_cast<uint32_t>(cd_size));
-  put32(h, static_cast<uint32_t>(cd_offset));
-  put16(h, 0);  // comment
-  return h;
-}
-
-uint32_t crc_of(uint32_t crc, const void* data, size_t n) {
-  const auto* p = static_cast<const Bytef*>(data);
-  while (n > 0) {  // zlib takes uInt lengths
-    const uInt step = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
-    crc = static_cast<uint32_t>(crc32(crc, p, step));
-    p += step;
-    n -= step;
-  }
-  return crc;
-}
 
 // ---------------------------------------------------------------- npy
 
+size_t nbytes_of(const at::Tensor& t) { return static_cast<size_t>(t.numel()) * t.element_size(); }
+
+/// Magic, version, length and the dict padded with spaces and '\n' so that the
+/// data starts at a multiple of 64 bytes. Version 1.0 has a 16-bit length;
+/// only a dict too long for it needs 2.0 (a 32-bit length).
 std::string npy_header(const at::Tensor& t) {
   std::string dict = npy_header_dict(t.scalar_type(), t.sizes());
-  // magic(6) + version(2) + length(2) + dict + padding + '\n' ≡ 0 mod 64.
-  const size_t unpadded = 10 + dict.size() + 1;
+  const bool v1 = 10 + dict.size() + 1 + 63 <= 0xffff;
+  const size_t prefix = v1 ? 10 : 12;
+  const size_t unpadded = prefix + dict.size() + 1;
   dict.append((64 - unpadded % 64) % 64, ' ');
   dict.push_back('\n');
-  std::string h("\x93NUMPY\x01\x00", 8);
-  put16(h, static_cast<uint32_t>(dict.size()));
+  std::string h(v1 ? std::string("\x93NUMPY\x01\x00", 8) : std::string("\x93NUMPY\x02\x00", 8));
+  if (v1) {
+    put16(h, static_cast<uint32_t>(dict.size()));
+  } else {
+    put32(h, static_cast<uint32_t>(dict.size()));
+  }
   return h + dict;
 }
 
-at::Tensor parse_npy(const std::string& bytes, const std::string& where) {
-  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) throw UsageError("not an .npy array (" + where + ")");
-  const int major = static_cast<uint8_t>(bytes[6]);
-  size_t header_len = 0, start = 0;
-  if (major == 1) {
-    header_len = get16(bytes, 8), start = 10;
-  } else if (major == 2 || major == 3) {
-    if (bytes.size() < 12) throw UsageError("truncated .npy header (" + where + ")");
-    header_len = get32(bytes, 8), start = 12;
-  } else {
+/// The length of the whole .npy header (magic to the end of the dict) from its
+/// first `prefix.size()` bytes: 10 suffice for version 1.0, 12 for 2.0/3.0.
+size_t npy_header_length(const std::string& prefix, const std::string& where) {
+  if (prefix.size() < 10 || prefix.compare(0, 6, "\x93NUMPY") != 0) {
+    throw UsageError("not an .npy array (" + where + ")");
+  }
+  const int major = static_cast<uint8_t>(prefix[6]);
+  if (major == 1) return 10 + get16(prefix, 8);
+  if (major != 2 && major != 3) {
     throw UsageError("unsupported .npy version " + std::to_string(major) + " (" + where + ")");
   }
-  if (start + header_len > bytes.size()) throw UsageError("truncated .npy header (" + where + ")");
-  const std::string dict = bytes.substr(start, header_len);
+  if (prefix.size() < 12) throw UsageError("truncated .npy header (" + where + ")");
+  return 12 + static_cast<size_t>(get32(prefix, 8));
+}
+
+/// The dimensions in a shape tuple's text, e.g. "3, 2" or "5,": non-negative
+/// integers (Python 2's "3L" included), anything else is a malformed header.
+std::vector<int64_t> parse_dims(const std::string& text, const std::string& dict, const std::string& where) {
+  std::vector<int64_t> sizes;
+  std::stringstream dims(text);
+  for (std::string item; std::getline(dims, item, ',');) {
+    const size_t first = item.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    size_t last = item.find_last_not_of(" \tL");
+    int64_t v = -1;
+    const char* end = item.data() + (last == std::string::npos ? first : last + 1);
+    const auto [ptr, ec] = std::from_chars(item.data() + first, end, v);
+    if (ec != std::errc() || ptr != end || v < 0)
+      throw UsageError("malformed .npy header '" + dict + "' (" + where + ")");
+    sizes.push_back(v);
+  }
+  return sizes;
+}
+
+/// What a whole .npy header (`header`, npy_header_length bytes) declares.
+NpyInfo parse_npy_header(const std::string& header, const std::string& where) {
+  const size_t start = static_cast<uint8_t>(header[6]) == 1 ? 10 : 12;
+  const std::string dict = header.substr(start);
   static const std::regex descr_re("'descr'\\s*:\\s*'([^']*)'");
   static const std::regex fortran_re("'fortran_order'\\s*:\\s*(True|False)");
   static const std::regex shape_re("'shape'\\s*:\\s*\\(([^)]*)\\)");
@@ -179,68 +135,331 @@ at::Tensor parse_npy(const std::string& bytes, const std::string& where) {
       !std::regex_search(dict, shape, shape_re)) {
     throw UsageError("malformed .npy header '" + dict + "' (" + where + ")");
   }
-  std::vector<int64_t> sizes;
-  std::stringstream dims(shape[1].str());
-  for (std::string item; std::getline(dims, item, ',');) {
-    if (item.find_first_not_of(" \t") == std::string::npos) continue;
-    sizes.push_back(std::stoll(item));
-  }
-  const bool fortran_order = fortran[1] == "True";
-  const at::ScalarType type = type_of(descr[1], where);
-  if (fortran_order) std::reverse(sizes.begin(), sizes.end());
-  at::Tensor t = at::empty(sizes, at::TensorOptions().dtype(type));
-  const size_t nbytes = t.numel() * t.element_size();
-  if (start + header_len + nbytes > bytes.size()) throw UsageError("truncated .npy data (" + where + ")");
-  std::memcpy(t.data_ptr(), bytes.data() + start + header_len, nbytes);
-  if (fortran_order) {
-    std::vector<int64_t> perm(sizes.size());
-    for (size_t i = 0; i < perm.size(); ++i) perm[i] = static_cast<int64_t>(perm.size() - 1 - i);
-    t = t.permute(perm).contiguous();
-  }
-  return t;
+  return {type_of(descr[1], where), parse_dims(shape[1].str(), dict, where), fortran[1] == "True"};
 }
 
-// ---------------------------------------------------------------- zip reading
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(std::string("cannot open npz file: ") + std::strerror(errno) + " (" + path + ")");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+/// Bytes of the array data an header declares, or max() when that overflows.
+uint64_t data_bytes(const NpyInfo& info) {
+  uint64_t n = c10::elementSize(info.dtype);
+  for (const int64_t d : info.shape) {
+    if (d != 0 && n > std::numeric_limits<uint64_t>::max() / static_cast<uint64_t>(d)) {
+      return std::numeric_limits<uint64_t>::max();
+    }
+    n *= static_cast<uint64_t>(d);
+  }
+  return n;
 }
 
-std::string inflate_raw(const std::string& src, size_t out_size, const std::string& where) {
-  std::string out(out_size, '\0');
-  z_stream zs{};
-  if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) throw UsageError("zlib init failed (" + where + ")");
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(src.data()));
-  zs.avail_in = static_cast<uInt>(src.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = inflate(&zs, Z_FINISH);
-  inflateEnd(&zs);
-  if (rc != Z_STREAM_END || zs.total_out != out_size) throw UsageError("corrupt deflated entry (" + where + ")");
+// ---------------------------------------------------------------- zip writing
+
+// 1980-01-01 00:00, the zip epoch: equal arrays give byte-identical files.
+constexpr zip_uint16_t kDosDate = (0 << 9) | (1 << 5) | 1, kDosTime = 0;
+constexpr zip_uint32_t kUnixMode = 0100644;  // a regular rw-r--r-- file when extracted
+
+/// libzip's output for write_npz: a seekable sink (libzip goes back to patch
+/// each local header) over an AtomicFile, committed when zip_close succeeds.
+/// libzip is C: an exception must not cross it, so a failure is kept here and
+/// rethrown once zip_close has returned.
+class ZipTarget {
+ public:
+  explicit ZipTarget(const std::string& path) : file_(path) { zip_error_init(&error_); }
+  ~ZipTarget() { zip_error_fini(&error_); }
+  ZipTarget(const ZipTarget&) = delete;
+  ZipTarget& operator=(const ZipTarget&) = delete;
+
+  static zip_int64_t callback(void* state, void* data, zip_uint64_t len, zip_source_cmd_t cmd) {
+    auto* self = static_cast<ZipTarget*>(state);
+    try {
+      return self->handle(data, len, cmd);
+    } catch (...) {
+      self->failure_ = std::current_exception();
+      zip_error_set(&self->error_, ZIP_ER_WRITE, 0);
+      return -1;
+    }
+  }
+  /// Rethrows the failure of a callback, if there was one.
+  void rethrow() const {
+    if (failure_) std::rethrow_exception(failure_);
+  }
+
+ private:
+  zip_int64_t handle(void* data, zip_uint64_t len, zip_source_cmd_t cmd) {
+    switch (cmd) {
+      case ZIP_SOURCE_SUPPORTS: return ZIP_SOURCE_SUPPORTS_WRITABLE;
+      case ZIP_SOURCE_STAT:  // "no such file": libzip then starts an empty archive
+        zip_error_set(&error_, ZIP_ER_READ, ENOENT);
+        return -1;
+      case ZIP_SOURCE_BEGIN_WRITE: return 0;  // the AtomicFile is already open
+      case ZIP_SOURCE_WRITE: return write(data, len);
+      case ZIP_SOURCE_SEEK_WRITE: return seek(data, len);
+      case ZIP_SOURCE_TELL_WRITE: return static_cast<zip_int64_t>(position_);
+      case ZIP_SOURCE_COMMIT_WRITE: file_.commit(); return 0;
+      case ZIP_SOURCE_ROLLBACK_WRITE: return 0;  // ~AtomicFile removes the temporary
+      case ZIP_SOURCE_REMOVE: return 0;          // the target was never touched
+      case ZIP_SOURCE_ERROR: return zip_error_to_data(&error_, data, len);
+      case ZIP_SOURCE_FREE: return 0;  // owned by write_npz
+      default: zip_error_set(&error_, ZIP_ER_OPNOTSUPP, 0); return -1;
+    }
+  }
+  zip_int64_t write(const void* data, zip_uint64_t len) {
+    file_.write(data, len);
+    position_ += len;
+    size_ = std::max(size_, position_);
+    return static_cast<zip_int64_t>(len);
+  }
+  zip_int64_t seek(void* data, zip_uint64_t len) {
+    const zip_int64_t to = zip_source_seek_compute_offset(position_, size_, data, len, &error_);
+    if (to < 0) return -1;
+    file_.seek(static_cast<uint64_t>(to));
+    position_ = static_cast<uint64_t>(to);
+    return 0;
+  }
+
+  AtomicFile file_;
+  zip_error_t error_;
+  std::exception_ptr failure_;
+  uint64_t position_ = 0, size_ = 0;
+};
+
+/// One array ready to be written: its entry name, .npy header and CPU bytes.
+struct PreparedArray {
+  std::string entry;
+  std::string header;
+  at::Tensor data;  ///< contiguous CPU; libzip reads straight from its memory
+};
+
+std::vector<PreparedArray> prepare(const std::string& path,
+                                   const std::vector<std::pair<std::string, at::Tensor>>& arrays) {
+  std::vector<PreparedArray> out;
+  for (const auto& [name, tensor] : arrays) {
+    if (name.empty() || name.find('/') != std::string::npos) {
+      throw UsageError("bad npz array name '" + name + "' (" + path + ")");
+    }
+    descr_of(tensor.scalar_type(), path);
+    at::Tensor t = tensor.detach().to(at::kCPU).contiguous();
+    out.push_back({name + ".npy", npy_header(t), std::move(t)});
+  }
   return out;
 }
 
-/// Sizes and offset from the zip64 extra field where the 32-bit ones are 0xFFFFFFFF.
-void apply_zip64(const std::string& file, size_t extra_at, size_t extra_len, uint64_t& usize, uint64_t& csize,
-                 uint64_t& offset) {
-  for (size_t p = extra_at; p + 4 <= extra_at + extra_len;) {
-    const uint32_t id = get16(file, p), len = get16(file, p + 2);
-    if (id == 0x0001) {
-      size_t q = p + 4;
-      if (usize == 0xffffffffu) usize = get64(file, q), q += 8;
-      if (csize == 0xffffffffu) csize = get64(file, q), q += 8;
-      if (offset == 0xffffffffu) offset = get64(file, q);
-      return;
+[[noreturn]] void throw_zip_error(zip_t* za, const std::string& what, const std::string& path) {
+  throw UsageError(what + ": " + zip_strerror(za) + " (" + path + ")");
+}
+
+/// Adds one stored entry whose data is the header and then the tensor's bytes
+/// (two fragments: nothing is copied), with the fixed timestamp.
+void add_entry(zip_t* za, const PreparedArray& a, const std::string& path) {
+  const size_t nbytes = nbytes_of(a.data);
+  const zip_buffer_fragment_t fragments[2] = {
+      {reinterpret_cast<zip_uint8_t*>(const_cast<char*>(a.header.data())), a.header.size()},
+      {static_cast<zip_uint8_t*>(a.data.data_ptr()), nbytes}};
+  zip_source_t* source = zip_source_buffer_fragment(za, fragments, nbytes > 0 ? 2 : 1, 0);
+  if (!source) throw_zip_error(za, "cannot add an npz entry", path);
+  const zip_int64_t index = zip_file_add(za, a.entry.c_str(), source, 0);
+  if (index < 0) {
+    zip_source_free(source);
+    if (zip_error_code_zip(zip_get_error(za)) == ZIP_ER_EXISTS) {
+      throw UsageError("repeated npz array name '" + a.entry.substr(0, a.entry.size() - 4) + "' (" + path + ")");
     }
-    p += 4 + len;
+    throw_zip_error(za, "cannot add an npz entry", path);
+  }
+  const auto i = static_cast<zip_uint64_t>(index);
+  if (zip_set_file_compression(za, i, ZIP_CM_STORE, 0) != 0 ||
+      zip_file_set_dostime(za, i, kDosTime, kDosDate, 0) != 0 ||
+      zip_file_set_external_attributes(za, i, 0, ZIP_OPSYS_UNIX, kUnixMode << 16) != 0) {
+    throw_zip_error(za, "cannot add an npz entry", path);
   }
 }
 
+/// An archive with no entries: the end record alone (libzip would rather
+/// write no file at all).
+const std::string kEmptyZip("PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 22);
+
+// ---------------------------------------------------------------- zip reading
+
+struct ZipDiscard {
+  void operator()(zip_t* za) const { zip_discard(za); }
+};
+struct ZipFileClose {
+  void operator()(zip_file_t* f) const { zip_fclose(f); }
+};
+
+/// The longest .npy header we accept: numpy's own are a few hundred bytes, and
+/// a corrupted length must not make us allocate gigabytes.
+constexpr size_t kMaxNpyHeader = 1 << 20;
+
+/// One opened zip entry, read front to back.
+class EntryStream {
+ public:
+  EntryStream(zip_t* za, zip_uint64_t index, std::string where) : where_(std::move(where)) {
+    zip_stat_t st;
+    if (zip_stat_index(za, index, 0, &st) != 0) throw_zip_error(za, "corrupt zip entry", where_);
+    if ((st.valid & ZIP_STAT_COMP_METHOD) && !zip_compression_method_supported(st.comp_method, 0)) {
+      throw UsageError("unsupported zip compression method " + std::to_string(st.comp_method) + " (" + where_ + ")");
+    }
+    size_ = (st.valid & ZIP_STAT_SIZE) ? st.size : std::numeric_limits<uint64_t>::max();
+    file_.reset(zip_fopen_index(za, index, 0));
+    if (!file_) throw_zip_error(za, "cannot read zip entry", where_);
+  }
+
+  /// Reads up to n bytes (fewer only at the end of the entry).
+  size_t read(void* dst, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+      const size_t step = std::min<size_t>(n - got, size_t{1} << 30);
+      const zip_int64_t r = zip_fread(file_.get(), static_cast<char*>(dst) + got, step);
+      if (r < 0) fail();
+      if (r == 0) break;
+      got += static_cast<size_t>(r);
+    }
+    return got;
+  }
+  std::string read_string(size_t n) {
+    std::string s(n, '\0');
+    s.resize(read(s.data(), n));
+    return s;
+  }
+  /// Reads to the end, which makes libzip check the entry's CRC-32 and size.
+  void finish() {
+    char sink[4096];
+    while (read(sink, sizeof sink) == sizeof sink) {
+    }
+  }
+  uint64_t size() const { return size_; }
+  const std::string& where() const { return where_; }
+
+ private:
+  [[noreturn]] void fail() {
+    zip_error_t* e = zip_file_get_error(file_.get());
+    if (zip_error_code_zip(e) == ZIP_ER_CRC) throw UsageError("CRC mismatch (" + where_ + ")");
+    throw UsageError(std::string("corrupt zip entry: ") + zip_error_strerror(e) + " (" + where_ + ")");
+  }
+
+  std::string where_;
+  uint64_t size_ = 0;
+  std::unique_ptr<zip_file_t, ZipFileClose> file_;
+};
+
+/// Reads and parses the .npy header at the start of an entry.
+NpyInfo read_npy_header(EntryStream& in, size_t& header_length) {
+  std::string header = in.read_string(10);
+  if (header.size() == 10 && static_cast<uint8_t>(header[6]) != 1) header += in.read_string(2);
+  header_length = npy_header_length(header, in.where());
+  if (header_length > kMaxNpyHeader) throw UsageError("implausibly long .npy header (" + in.where() + ")");
+  header += in.read_string(header_length - header.size());
+  if (header.size() < header_length) throw UsageError("truncated .npy header (" + in.where() + ")");
+  return parse_npy_header(header, in.where());
+}
+
+/// An empty CPU tensor; an allocation failure (a huge, corrupted shape that
+/// still fits the entry's declared size) is the file's fault, not ours.
+at::Tensor allocate(at::IntArrayRef shape, at::ScalarType dtype, const std::string& where) {
+  try {
+    return at::empty(shape, at::TensorOptions().dtype(dtype));
+  } catch (const c10::Error&) {
+    throw UsageError("cannot allocate memory for the array (" + where + ")");
+  }
+}
+
+/// The rest of the entry after its header: the array data, in C order.
+at::Tensor read_npy_data(EntryStream& in, const NpyInfo& info, size_t header_length) {
+  const uint64_t nbytes = data_bytes(info);
+  if (nbytes > in.size() || header_length > in.size() - nbytes) {
+    throw UsageError("truncated .npy data (" + in.where() + ")");
+  }
+  // Fortran order: the bytes are the C order of the reversed shape (the transpose).
+  std::vector<int64_t> stored = info.shape;
+  if (info.fortran_order) std::reverse(stored.begin(), stored.end());
+  at::Tensor t = allocate(stored, info.dtype, in.where());
+  if (in.read(t.data_ptr(), nbytes) != nbytes) throw UsageError("truncated .npy data (" + in.where() + ")");
+  in.finish();
+  if (!info.fortran_order) return t;
+  std::vector<int64_t> perm(stored.size());
+  for (size_t i = 0; i < perm.size(); ++i) perm[i] = static_cast<int64_t>(perm.size() - 1 - i);
+  return t.permute(perm).contiguous();
+}
+
+std::string strip_npy(const std::string& entry) {
+  if (entry.size() > 4 && entry.compare(entry.size() - 4, 4, ".npy") == 0) return entry.substr(0, entry.size() - 4);
+  return entry;
+}
+
 }  // namespace
+
+// ---------------------------------------------------------------- NpzReader
+
+struct NpzReader::Impl {
+  std::string path;
+  std::unique_ptr<zip_t, ZipDiscard> zip;
+  std::vector<std::string> names;                  ///< archive order
+  std::map<std::string, zip_uint64_t> index;       ///< name -> entry index
+  std::map<std::string, std::string> entry_names;  ///< name -> entry name
+
+  zip_uint64_t locate(const std::string& name) const {
+    const auto it = index.find(name);
+    if (it == index.end()) throw UsageError("no array '" + name + "' in (" + path + ")");
+    return it->second;
+  }
+  EntryStream open(const std::string& name) const {
+    const zip_uint64_t i = locate(name);  // first: it throws for an unknown name
+    return EntryStream(zip.get(), i, path + ":" + entry_names.at(name));
+  }
+};
+
+namespace {
+
+[[noreturn]] void throw_open_error(int code, const std::string& path) {
+  zip_error_t e;
+  zip_error_init_with_code(&e, code);
+  const std::string what = zip_error_strerror(&e);
+  zip_error_fini(&e);
+  if (code == ZIP_ER_NOZIP) throw UsageError("not an npz (zip) file (" + path + ")");
+  if (code == ZIP_ER_OPEN || code == ZIP_ER_NOENT || code == ZIP_ER_READ) {
+    throw UsageError("cannot open npz file: " + what + " (" + path + ")");
+  }
+  throw UsageError("corrupt npz (zip) file: " + what + " (" + path + ")");
+}
+
+}  // namespace
+
+NpzReader::NpzReader(const std::string& path) : impl_(std::make_unique<Impl>()) {
+  impl_->path = path;
+  int code = 0;
+  impl_->zip.reset(zip_open(path.c_str(), ZIP_RDONLY, &code));
+  if (!impl_->zip) throw_open_error(code, path);
+  const zip_int64_t count = zip_get_num_entries(impl_->zip.get(), 0);
+  for (zip_int64_t i = 0; i < count; ++i) {
+    const char* entry = zip_get_name(impl_->zip.get(), static_cast<zip_uint64_t>(i), ZIP_FL_ENC_RAW);
+    if (!entry) throw_zip_error(impl_->zip.get(), "corrupt zip directory", path);
+    const std::string name = strip_npy(entry);
+    if (!impl_->index.count(name)) impl_->names.push_back(name);
+    impl_->index[name] = static_cast<zip_uint64_t>(i);  // a repeated name: the last wins
+    impl_->entry_names[name] = entry;
+  }
+}
+
+NpzReader::~NpzReader() = default;
+NpzReader::NpzReader(NpzReader&&) noexcept = default;
+NpzReader& NpzReader::operator=(NpzReader&&) noexcept = default;
+
+const std::string& NpzReader::path() const { return impl_->path; }
+std::vector<std::string> NpzReader::names() const { return impl_->names; }
+bool NpzReader::contains(const std::string& name) const { return impl_->index.count(name) > 0; }
+
+NpyInfo NpzReader::info(const std::string& name) const {
+  EntryStream in = impl_->open(name);
+  size_t header_length = 0;
+  return read_npy_header(in, header_length);
+}
+
+at::Tensor NpzReader::read(const std::string& name) const {
+  EntryStream in = impl_->open(name);
+  size_t header_length = 0;
+  const NpyInfo info = read_npy_header(in, header_length);
+  return read_npy_data(in, info, header_length);
+}
+
+// ---------------------------------------------------------------- free functions
 
 std::string npy_header_dict(at::ScalarType dtype, at::IntArrayRef shape) {
   std::string s = "(";
@@ -251,85 +470,40 @@ std::string npy_header_dict(at::ScalarType dtype, at::IntArrayRef shape) {
 
 std::string npy_bytes(const at::Tensor& array) {
   const at::Tensor t = array.detach().to(at::kCPU).contiguous();
-  return npy_header(t) + std::string(static_cast<const char*>(t.data_ptr()), t.numel() * t.element_size());
+  return npy_header(t) + std::string(static_cast<const char*>(t.data_ptr()), nbytes_of(t));
 }
 
 void write_npz(const std::string& path, const std::vector<std::pair<std::string, at::Tensor>>& arrays) {
-  AtomicFile file(path);
-  std::vector<ZipMember> members;
-  uint64_t offset = 0;
-  for (const auto& [name, tensor] : arrays) {
-    if (name.empty() || name.find('/') != std::string::npos) {
-      throw UsageError("bad npz array name '" + name + "' (" + path + ")");
-    }
-    descr_of(tensor.scalar_type(), path);
-    const at::Tensor t = tensor.detach().to(at::kCPU).contiguous();
-    const std::string header = npy_header(t);
-    const size_t nbytes = t.numel() * t.element_size();
-    ZipMember m{name + ".npy", 0, header.size() + nbytes, offset};
-    m.crc = crc_of(crc_of(0, header.data(), header.size()), t.data_ptr(), nbytes);
-    const std::string local = local_header(m);
-    offset += local.size() + m.size;
-    if (offset >= std::numeric_limits<uint32_t>::max()) {
-      throw UsageError("npz larger than 4 GiB is not supported (no zip64) (" + path + ")");
-    }
-    file.write(local);
-    file.write(header);
-    file.write(t.data_ptr(), nbytes);
-    members.push_back(std::move(m));
+  const std::vector<PreparedArray> prepared = prepare(path, arrays);
+  if (prepared.empty()) return write_file_atomic(path, kEmptyZip);
+  ZipTarget target(path);
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* sink = zip_source_function_create(&ZipTarget::callback, &target, &error);
+  zip_t* za = sink ? zip_open_from_source(sink, ZIP_CREATE | ZIP_TRUNCATE, &error) : nullptr;
+  if (!za) {
+    if (sink) zip_source_free(sink);
+    const std::string what = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    throw UsageError("cannot write npz: " + what + " (" + path + ")");
   }
-  std::string directory;
-  for (const auto& m : members) directory += central_header(m);
-  file.write(directory);
-  file.write(end_record(members.size(), directory.size(), offset));
-  file.commit();
+  zip_error_fini(&error);
+  std::unique_ptr<zip_t, ZipDiscard> archive(za);  // until zip_close succeeds
+  for (const auto& a : prepared) add_entry(za, a, path);
+  if (zip_close(za) != 0) {
+    target.rethrow();
+    throw_zip_error(za, "cannot write npz", path);
+  }
+  archive.release();  // zip_close freed it
 }
 
 std::map<std::string, at::Tensor> read_npz(const std::string& path) {
-  const std::string file = read_all(path);
-  // The end-of-central-directory record: 22 bytes + a comment of up to 64 KiB.
-  size_t end = std::string::npos;
-  if (file.size() >= 22) {
-    const size_t lowest = file.size() > 22 + 65535 ? file.size() - 22 - 65535 : 0;
-    for (size_t p = file.size() - 22 + 1; p-- > lowest;) {
-      if (get32(file, p) == kEndSig) {
-        end = p;
-        break;
-      }
-    }
-  }
-  if (end == std::string::npos) throw UsageError("not an npz (zip) file (" + path + ")");
-  const size_t count = get16(file, end + 10);
-  size_t p = get32(file, end + 16);
+  const NpzReader npz(path);
   std::map<std::string, at::Tensor> out;
-  for (size_t i = 0; i < count; ++i) {
-    if (p + 46 > file.size() || get32(file, p) != kCentralSig) throw UsageError("corrupt zip directory (" + path + ")");
-    const uint32_t method = get16(file, p + 10), crc = get32(file, p + 16);
-    uint64_t csize = get32(file, p + 20), usize = get32(file, p + 24);
-    const size_t name_len = get16(file, p + 28), extra_len = get16(file, p + 30), comment_len = get16(file, p + 32);
-    uint64_t offset = get32(file, p + 42);
-    const std::string name = file.substr(p + 46, name_len);
-    apply_zip64(file, p + 46 + name_len, extra_len, usize, csize, offset);
-    p += 46 + name_len + extra_len + comment_len;
-
-    const std::string where = path + ":" + name;
-    if (offset + 30 > file.size() || get32(file, offset) != kLocalSig) {
-      throw UsageError("corrupt zip entry (" + where + ")");
-    }
-    const size_t data_at = offset + 30 + get16(file, offset + 26) + get16(file, offset + 28);
-    if (data_at + csize > file.size()) throw UsageError("truncated zip entry (" + where + ")");
-    std::string bytes = file.substr(data_at, csize);
-    if (method == 8) {
-      bytes = inflate_raw(bytes, usize, where);
-    } else if (method != 0) {
-      throw UsageError("unsupported zip compression method " + std::to_string(method) + " (" + where + ")");
-    }
-    if (crc_of(0, bytes.data(), bytes.size()) != crc) throw UsageError("CRC mismatch (" + where + ")");
-    std::string key = name;
-    if (key.size() > 4 && key.compare(key.size() - 4, 4, ".npy") == 0) key.resize(key.size() - 4);
-    out[key] = parse_npy(bytes, where);
-  }
+  for (const auto& name : npz.names()) out[name] = npz.read(name);
   return out;
 }
+
+at::Tensor read_npz_array(const std::string& path, const std::string& name) { return NpzReader(path).read(name); }
 
 }  // namespace hold

@@ -105,6 +105,11 @@ TEST_CASE("fuzz: corrupted npz files", "[io][fuzz]") {
   test::TempDir dir;
   write_npz(dir.file("ok.npz"), {{"mu", at::arange(5, at::kDouble)}, {"arr_0", at::zeros({2, 4, 4, 3}, at::kByte)}});
   fuzz(test::file_bytes(dir.file("ok.npz")), dir.file("x.npz"), 300, 5, [&] { read_npz(dir.file("x.npz")); });
+  // One array at a time (the CRC is checked at the entry's end), and deflated entries.
+  fuzz(test::file_bytes(dir.file("ok.npz")), dir.file("x.npz"), 200, 8,
+       [&] { read_npz_array(dir.file("x.npz"), "arr_0"); });
+  fuzz(test::file_bytes(std::string(HOLD_SOURCE_DIR) + "/tests/io/data/compressed.npz"), dir.file("z.npz"), 300, 9,
+       [&] { read_npz(dir.file("z.npz")); });
 }
 
 TEST_CASE("fuzz: corrupted PNGs in an image folder", "[io][fuzz]") {
