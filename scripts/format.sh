@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLANG_FORMAT=${CLANG_FORMAT:-clang-format}
-mapfile -t files < <(git ls-files '*.cpp' '*.h' 2>/dev/null || find lib apps tests -name '*.cpp' -o -name '*.h')
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cpp' '*.h' 2>/dev/null || find lib apps tests -name '*.cpp' -o -name '*.h')
 if [ "${1:-}" = "--check" ]; then
   bad=0
   for f in "${files[@]}"; do

@@ -39,7 +39,8 @@ void validate_ncsnpp(const ModelConfig& m, const std::vector<int64_t>& shape, st
     bool found = false;
     for (int64_t i = 0; i < levels; ++i) found = found || (shape[1] >> i) == r;
     if (!found) {
-      warnings.push_back("attention resolution " + std::to_string(r) + " is not one of the network's (model.attn_resolutions)");
+      warnings.push_back("attention resolution " + std::to_string(r) +
+                         " is not one of the network's (model.attn_resolutions)");
     }
   }
 }
@@ -63,11 +64,10 @@ const Registry<Choice<ResBlockKind>>& resblock_registry() {
 }
 
 const Registry<Choice<OutputPyramid>>& output_pyramid_registry() {
-  static const Registry<Choice<OutputPyramid>> r(
-      "progressive", "model.progressive",
-      {{"none", OutputPyramid::kNone, "no output pyramid"},
-       {"output_skip", OutputPyramid::kOutputSkip, "StyleGAN2 output skips"},
-       {"residual", OutputPyramid::kResidual, "residual output pyramid"}});
+  static const Registry<Choice<OutputPyramid>> r("progressive", "model.progressive",
+                                                 {{"none", OutputPyramid::kNone, "no output pyramid"},
+                                                  {"output_skip", OutputPyramid::kOutputSkip, "StyleGAN2 output skips"},
+                                                  {"residual", OutputPyramid::kResidual, "residual output pyramid"}});
   return r;
 }
 

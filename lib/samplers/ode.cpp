@@ -6,13 +6,14 @@
 namespace hold {
 
 const Registry<OdeSolverEntry>& ode_solver_registry() {
-  static const Registry<OdeSolverEntry> registry("ODE solver", "sample.ode_solver",
-                                                 {
-                                                     {"rk45", "adaptive Dormand–Prince 5(4), sample.atol/rtol", true},
-                                                     {"euler", "explicit Euler, 1 NFE per step", false},
-                                                     {"heun", "Heun's second-order method, 2 NFE per step", false},
-                                                     {"rk4", "classical fourth-order Runge–Kutta, 4 NFE per step", false},
-                                                 });
+  static const Registry<OdeSolverEntry> registry(
+      "ODE solver", "sample.ode_solver",
+      {
+          {"rk45", "adaptive Dormand–Prince 5(4), sample.atol/rtol", true},
+          {"euler", "explicit Euler, 1 NFE per step", false},
+          {"heun", "Heun's second-order method, 2 NFE per step", false},
+          {"rk4", "classical fourth-order Runge–Kutta, 4 NFE per step", false},
+      });
   return registry;
 }
 
@@ -20,8 +21,11 @@ namespace detail {
 
 SamplerEntry ode_sampler() {
   auto adaptive = [](const SamplerOptions& o) { return ode_solver_registry().at(o.ode_solver).adaptive; };
-  return {"ode", "probability-flow ODE with sample.ode_solver (rk45 adaptive; euler, heun, rk4 on the grid)", {},
-          [](const SamplerOptions& o) { return ode_fixed_method(o.ode_solver); }, adaptive};
+  return {"ode",
+          "probability-flow ODE with sample.ode_solver (rk45 adaptive; euler, heun, rk4 on the grid)",
+          {},
+          [](const SamplerOptions& o) { return ode_fixed_method(o.ode_solver); },
+          adaptive};
 }
 
 }  // namespace detail

@@ -2,9 +2,9 @@
 
 #include "hold/core/device.h"
 #include "hold/data/toy_dataset.h"
+#include "hold/io/config.h"
 #include "hold/models/eps_network.h"
 #include "hold/models/score_model.h"
-#include "hold/io/config.h"
 #include "hold/sde/presets.h"
 
 namespace hold {
