@@ -21,17 +21,17 @@
 #include <string>
 #include <vector>
 
-#include "core/build_info.h"
-#include "core/seeds.h"
-#include "io/cli.h"
-#include "io/config.h"
-#include "models/eps_network.h"
-#include "models/factory.h"
-#include "models/score_model.h"
-#include "objectives/objective.h"
-#include "samplers/sampler.h"
-#include "sde/blocks.h"
-#include "sde/presets.h"
+#include "hold/core/build_info.h"
+#include "hold/core/seeds.h"
+#include "hold/io/cli.h"
+#include "hold/io/config.h"
+#include "hold/models/eps_network.h"
+#include "hold/models/factory.h"
+#include "hold/models/score_model.h"
+#include "hold/objectives/objective.h"
+#include "hold/samplers/sampler.h"
+#include "hold/sde/blocks.h"
+#include "hold/sde/presets.h"
 
 namespace {
 

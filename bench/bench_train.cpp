@@ -24,14 +24,14 @@
 #include <string>
 #include <vector>
 
-#include "core/build_info.h"
-#include "core/seeds.h"
-#include "data/data_source.h"
-#include "io/cli.h"
-#include "io/config.h"
-#include "objectives/objective.h"
-#include "sde/presets.h"
-#include "train/trainer.h"
+#include "hold/core/build_info.h"
+#include "hold/core/seeds.h"
+#include "hold/data/data_source.h"
+#include "hold/io/cli.h"
+#include "hold/io/config.h"
+#include "hold/objectives/objective.h"
+#include "hold/sde/presets.h"
+#include "hold/train/trainer.h"
 
 namespace {
 
