@@ -4,6 +4,8 @@
 # toolkit (nvcc) and cuDNN, and we compile NCCL process groups against the
 # nccl.h of the wheel's own NCCL. Everything is found here, once, from the
 # wheel first and the system second, so that no one passes hints by hand.
+# An installed hold package includes this file too (holdTorch.cmake, from
+# holdConfig.cmake), so its consumers find the same LibTorch the same way.
 
 set(HOLD_PYTHON "" CACHE FILEPATH "Python of the environment whose torch wheel provides LibTorch")
 set(HOLD_TORCH_SITE "")
@@ -18,6 +20,13 @@ if(HOLD_PYTHON)
   list(GET _hold_torch_out 0 _hold_torch_prefix)
   list(GET _hold_torch_out 1 HOLD_TORCH_SITE)
   list(PREPEND CMAKE_PREFIX_PATH "${_hold_torch_prefix}")
+elseif(Torch_DIR)
+  # A wheel's LibTorch named by Torch_DIR (<site-packages>/torch/share/cmake/Torch),
+  # as an installed hold's consumer may pass it: the same wheel handling below.
+  get_filename_component(_hold_torch_site "${Torch_DIR}/../../../.." ABSOLUTE)
+  if(EXISTS "${_hold_torch_site}/torch/__init__.py")
+    set(HOLD_TORCH_SITE "${_hold_torch_site}")
+  endif()
 endif()
 
 # The CUDA toolkit: CUDA_HOME, else /usr/local/cuda, else nvcc on PATH.
