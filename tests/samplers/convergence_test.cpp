@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "hold/models/gaussian_mixture_oracle.h"
-#include "hold/samplers/sampler_law.h"
 #include "hold/sde/presets.h"
+#include "samplers/sampler_law.h"
 
 namespace hold {
 namespace {
