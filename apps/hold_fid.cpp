@@ -14,8 +14,10 @@
 // are computed first through --extractor (without it: a usage error naming
 // the file). The extractor runs on --device (the config's `device`; the CPU
 // without --config), e.g. --device cuda on a GPU machine.
-// export draws M samples in batches; batch k uses its own generator seeded
-// from (seed, k) and is saved as OUT.parts/part_<k>.npz before the next one
+// export draws M samples in batches; batch k uses its own generator,
+// batch_generator(seed, k) (io/batch_runner.h: hold-sample with the same
+// config, seed, sampler, NFE, --n and --batch draws the same samples, and its
+// `images` equal arr_0), and is saved as OUT.parts/part_<k>.npz before the next one
 // starts, so an interrupted export resumes at the first missing batch and the
 // result does not depend on where it was interrupted. The finished export is
 // OUT.npz with `arr_0` (uint8 [M, H, W, C], what the common FID evaluators
@@ -27,20 +29,20 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <functional>
 #include <map>
 #include <string>
 
 #include "hold/core/device.h"
 #include "hold/core/error.h"
 #include "hold/core/format.h"
-#include "hold/core/seeds.h"
 #include "hold/data/data_source.h"
+#include "hold/io/batch_runner.h"
 #include "hold/io/cli.h"
 #include "hold/io/image_grid.h"
 #include "hold/io/npz.h"
-#include "hold/io/part_files.h"
+#include "hold/io/output_path.h"
 #include "hold/io/progress.h"
+#include "hold/io/sample_batch.h"
 #include "hold/metrics/feature_extractor.h"
 #include "hold/metrics/frechet.h"
 #include "hold/models/score_model.h"
@@ -158,9 +160,6 @@ void write_stats(const ImageSource& source, const ExtractorOptions& o, const std
               static_cast<long long>(stats.mu.size(0)));
 }
 
-/// The stream of export batches' seeds (derived_seed(seed, k, 1)).
-constexpr uint64_t kExportStream = 1;
-
 struct ExportOptions {
   std::string ckpt, out, format = "npz";
   int64_t batch = 256;
@@ -176,33 +175,31 @@ void export_samples(const hold::RunConfig& config, const std::string& config_pat
   hold::SamplerOptions options = config.sample;
   options.device = trained.device;
 
-  const int64_t n = config.sample_count, batches = (n + o.batch - 1) / o.batch;
-  const hold::PartFiles parts(o.out + ".parts", batches);
-  // Several processes: rank r draws the batches k ≡ r (mod world); rank 0
-  // then waits for the others' parts and merges. Batch k's samples do not
-  // depend on who draws them, so the result equals a one-process export.
+  // Batch k is saved as OUT.parts/part_<k>.npz; several processes: rank r
+  // draws the batches k ≡ r (mod world), rank 0 waits for the others' parts
+  // and merges. Batch k's samples do not depend on who draws them (nor on
+  // the tool: hold-sample draws the same), so the result equals a
+  // one-process export.
+  const int64_t n = config.sample_count;
   const hold::LaunchEnv launch = hold::read_launch_env();
-  const bool merger = launch.rank == 0;
-  if (const int64_t done = parts.count(); done > 0 && merger) {
+  hold::BatchRunner runner({.n = n,
+                            .batch = o.batch,
+                            .seed = config.seed,
+                            .generator_device = options.device,
+                            .parts_dir = o.out + ".parts",
+                            .rank = launch.rank,
+                            .world = launch.world_size,
+                            .timeout_s = config.distributed.timeout_s,
+                            .label = "export"});
+  if (const int64_t done = runner.finished(); done > 0 && launch.rank == 0) {
     std::printf("resuming: %lld of %lld batches already exported\n", static_cast<long long>(done),
-                static_cast<long long>(batches));
+                static_cast<long long>(runner.batches()));
   }
-  hold::ProgressBar bar("export", n);
-  if (!merger) bar.mute();
-  for (int64_t k = launch.rank; k < batches; k += launch.world_size) {
-    if (parts.exists(k)) continue;
-    const int64_t count = std::min(o.batch, n - k * o.batch);
-    const hold::SampleResult r = hold::sample(sde, *model, options, shape, count,
-                                              hold::derived_generator(config.seed, k, kExportStream, options.device));
-    hold::write_npz(parts.path(k), {{"images", hold::to_uint8_nhwc(r.x.cpu())}});  // atomic
-    bar.update(std::min(n, parts.count() * o.batch));
-  }
-  if (!merger) return;
-  parts.wait_for_all(config.distributed.timeout_s, [&](int64_t done) { bar.update(std::min(n, done * o.batch)); });
-  bar.finish();
-  std::vector<at::Tensor> images;
-  for (int64_t k = 0; k < batches; ++k) images.push_back(hold::read_npz_array(parts.path(k), "images"));
-  const at::Tensor all = at::cat(images, 0);
+  const auto merged = runner.run([&](const hold::Batch& b) -> hold::NamedTensors {
+    return {{"images", hold::to_uint8_nhwc(hold::sample_batch(sde, *model, options, shape, b).x)}};
+  });
+  if (!merged) return;
+  const at::Tensor& all = merged->at("images");
   if (o.format == "png") {
     fs::create_directories(o.out);
     const at::Tensor nchw = all.permute({0, 3, 1, 2}).to(at::kFloat) / 255.0;
@@ -214,7 +211,7 @@ void export_samples(const hold::RunConfig& config, const std::string& config_pat
   } else {
     hold::write_npz(o.out, {{"arr_0", all}});
   }
-  parts.remove();
+  runner.remove_parts();
   std::printf("exported %lld samples: %s\n", static_cast<long long>(n), o.out.c_str());
 }
 
@@ -261,10 +258,18 @@ int main(int argc, char** argv) {
       },
       [&](const hold::CommonFlags& flags) {
         if (exporter->parsed()) {
+          if (export_options.format == "png") {
+            hold::check_output_dir(export_options.out, "--out");
+          } else {
+            hold::check_output_file(export_options.out, "--out");
+          }
           export_samples(flags.load_config(), flags.config_path, export_options);
           return 0;
         }
-        if (stats->parsed()) require_one_source(images_path, flags.config_path);
+        if (stats->parsed()) {
+          require_one_source(images_path, flags.config_path);
+          hold::check_output_file(out, "--out");
+        }
         const hold::RunConfig config = flags.load_config();  // built-in defaults without --config
         extractor.device = hold::resolve_device(config.device);
         if (stats->parsed()) {

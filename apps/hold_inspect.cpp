@@ -11,6 +11,7 @@
 #include "hold/core/error.h"
 #include "hold/io/cli.h"
 #include "hold/io/jsonl.h"
+#include "hold/io/output_path.h"
 #include "hold/io/plot.h"
 #include "hold/sde/inspect.h"
 #include "hold/sde/presets.h"
@@ -131,6 +132,7 @@ int main(int argc, char** argv) {
       [&](const hold::CommonFlags& flags) {
         if (!metrics_path.empty()) {
           if (out.empty()) throw hold::UsageError("--plot-metrics needs --out FILE.png (--out)");
+          hold::check_output_file(out, "--out");
           plot_metrics(metrics_path, out);
           return 0;
         }

@@ -11,7 +11,8 @@
 // bound in nats (`log_likelihood`), its NFE (`nfe`) and the point itself
 // (`x`, toy data) or its index in the split (`index`, images).
 // Batch k draws its dequantisation noise, auxiliary blocks and probes from its
-// own generator seeded from (seed, k): results do not depend on the order.
+// own generator, batch_generator(seed, k) on the CPU (io/batch_runner.h):
+// results do not depend on the order.
 // With --per-point or --json, finished batches are kept in <that file>.parts/
 // until the end, so an interrupted run resumes; under several processes
 // (scripts/launch_local.sh, srun) rank r takes batches k ≡ r mod world and
@@ -22,19 +23,19 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <memory>
+#include <optional>
 #include <string>
 
 #include "hold/core/device.h"
 #include "hold/core/error.h"
-#include "hold/core/seeds.h"
 #include "hold/data/data_source.h"
 #include "hold/data/toy_dataset.h"
 #include "hold/io/atomic_file.h"
+#include "hold/io/batch_runner.h"
 #include "hold/io/cli.h"
 #include "hold/io/npz.h"
+#include "hold/io/output_path.h"
 #include "hold/io/part_files.h"
-#include "hold/io/progress.h"
 #include "hold/likelihood/likelihood.h"
 #include "hold/models/score_model.h"
 #include "hold/sde/linear_sde.h"
@@ -69,9 +70,6 @@ EvaluationData evaluation_data(const hold::RunConfig& config) {
   return {hold::make_toy_dataset(config.data)->sample(n > 0 ? n : kDefaultToyPoints, gen), false};
 }
 
-/// Batch k's generator: its own stream ("NLL"), apart from sampling's.
-at::Generator batch_generator(int64_t seed, int64_t k) { return hold::derived_generator(seed, k, 0x4E4C4CULL); }
-
 /// "bpd=3.1234 " (images) or "npd=0.1234 ": the running mean on the progress bar.
 std::string postfix(bool images, double mean) {
   char text[32];
@@ -86,70 +84,58 @@ struct Evaluation {
   at::Tensor nfe;             ///< [n] int64
 };
 
-/// Batch k of the points: its own generator (dequantisation noise, auxiliary
-/// blocks, probes), so batches can run in any order, process, or session.
-Evaluation evaluate_batch(const hold::RunConfig& config, const hold::LinearSde& sde, hold::ScoreModel& model,
-                          const EvaluationData& data, int64_t k, const hold::LikelihoodProgress& on_step) {
-  const int64_t n = data.points.size(0), size = config.likelihood.batch;
-  const at::Tensor chunk = data.points.slice(0, k * size, std::min(n, (k + 1) * size));
-  auto gen = batch_generator(config.seed, k);
-  const at::Tensor x = data.images ? hold::dequantize(chunk, gen) : chunk.to(at::kDouble);
-  const hold::LikelihoodBatch r = hold::log_likelihood_bound(sde, model, config.likelihood, x, gen, on_step);
+/// One batch of the points, as saved in a part: `nll`, `log_likelihood`,
+/// `nfe`. Its dequantisation noise, auxiliary blocks and probes come from
+/// the batch's generator (CPU), so batches can run in any order, process,
+/// or session. `on_step` sees the solver's time and NFE.
+hold::NamedTensors evaluate_batch(const hold::RunConfig& config, const hold::LinearSde& sde, hold::ScoreModel& model,
+                                  const EvaluationData& data, const hold::Batch& batch,
+                                  const hold::LikelihoodProgress& on_step) {
+  const at::Tensor chunk = data.points.slice(0, batch.first, batch.first + batch.count);
+  const at::Tensor x = data.images ? hold::dequantize(chunk, batch.generator) : chunk.to(at::kDouble);
+  const hold::LikelihoodBatch r =
+      hold::log_likelihood_bound(sde, model, config.likelihood, x, batch.generator, on_step);
   const int64_t dim = data.points[0].numel();
-  return {data.images ? hold::bits_per_dim(r.log_likelihood, dim) : hold::nats_per_dim(r.log_likelihood, dim),
-          r.log_likelihood, at::full({chunk.size(0)}, r.nfe, at::kLong)};
+  return {{"nll", data.images ? hold::bits_per_dim(r.log_likelihood, dim) : hold::nats_per_dim(r.log_likelihood, dim)},
+          {"log_likelihood", r.log_likelihood},
+          {"nfe", at::full({batch.count}, r.nfe, at::kLong)}};
 }
 
-/// Evaluates the batches k ≡ rank (mod world) with a progress bar. With a
-/// parts folder each batch is saved there as it finishes, batches already
-/// there are skipped (an interrupted run resumes), and rank 0 waits for the
-/// other processes' parts and merges. Returns the whole evaluation on rank 0
-/// (undefined tensors elsewhere).
-Evaluation evaluate(const hold::RunConfig& config, const hold::LinearSde& sde, hold::ScoreModel& model,
-                    const EvaluationData& data, const std::string& parts_dir, const hold::LaunchEnv& launch) {
+/// Evaluates the points in batches of likelihood.batch through the batch
+/// runner (io/batch_runner.h): with a parts folder each batch is saved there
+/// as it finishes, batches already there are skipped (an interrupted run
+/// resumes), rank r takes the batches k ≡ r (mod world) and rank 0 merges.
+/// Returns the whole evaluation on rank 0, nullopt elsewhere.
+std::optional<Evaluation> evaluate(const hold::RunConfig& config, const hold::LinearSde& sde, hold::ScoreModel& model,
+                                   const EvaluationData& data, const std::string& parts_dir,
+                                   const hold::LaunchEnv& launch) {
   const hold::LikelihoodOptions& options = config.likelihood;
-  const int64_t n = data.points.size(0);
-  const int64_t batches = (n + options.batch - 1) / options.batch;
-  std::unique_ptr<hold::PartFiles> parts;
-  if (!parts_dir.empty()) parts = std::make_unique<hold::PartFiles>(parts_dir, batches);
-  hold::ProgressBar bar("nll", n);
-  if (launch.rank != 0) bar.mute();
-  std::vector<Evaluation> done(batches);
-  int64_t position = 0, points = 0;
+  hold::BatchRunner runner({.n = data.points.size(0),
+                            .batch = options.batch,
+                            .seed = config.seed,
+                            .generator_device = c10::Device(c10::kCPU),  // log_likelihood_bound draws on the CPU
+                            .parts_dir = parts_dir,
+                            .rank = launch.rank,
+                            .world = launch.world_size,
+                            .timeout_s = config.distributed.timeout_s,
+                            .label = "nll"});
+  int64_t points = 0;  // evaluated in this session, for the running mean
   double sum = 0.0;
-  for (int64_t k = launch.rank; k < batches; k += launch.world_size) {
-    const int64_t count = std::min(options.batch, n - k * options.batch);
-    if (parts && parts->exists(k)) {
-      position += count;
-      continue;
-    }
+  const auto merged = runner.run([&](const hold::Batch& batch) {
     const std::string mean_so_far = points > 0 ? postfix(data.images, sum / points) : "";
     // Within a batch the bar moves with the solver's time from t_ε to T.
     const auto on_step = [&](double t, int64_t nfe) {
-      const double fraction = (t - options.t_eps) / (sde.t_max() - options.t_eps);
-      bar.update(position + static_cast<int64_t>(fraction * count), mean_so_far + "nfe=" + std::to_string(nfe));
+      batch.progress((t - options.t_eps) / (sde.t_max() - options.t_eps), mean_so_far + "nfe=" + std::to_string(nfe));
     };
-    done[k] = evaluate_batch(config, sde, model, data, k, on_step);
-    if (parts) {
-      hold::write_npz(parts->path(k),
-                      {{"nll", done[k].per_point}, {"log_likelihood", done[k].log_likelihood}, {"nfe", done[k].nfe}});
-    }
-    position += count, points += count;
-    sum += done[k].per_point.sum().item<double>();
-    bar.update(position, postfix(data.images, sum / points) + "nfe=" + std::to_string(done[k].nfe[0].item<int64_t>()));
-  }
-  if (launch.rank != 0) return {};
-  if (parts) {
-    parts->wait_for_all(config.distributed.timeout_s);
-    for (int64_t k = 0; k < batches; ++k) {
-      const auto saved = hold::read_npz(parts->path(k));
-      done[k] = {saved.at("nll"), saved.at("log_likelihood"), saved.at("nfe")};
-    }
-  }
-  bar.finish();
-  std::vector<at::Tensor> values, bounds, nfes;
-  for (const auto& e : done) values.push_back(e.per_point), bounds.push_back(e.log_likelihood), nfes.push_back(e.nfe);
-  return {at::cat(values), at::cat(bounds), at::cat(nfes)};
+    hold::NamedTensors result = evaluate_batch(config, sde, model, data, batch, on_step);
+    points += batch.count;
+    sum += result.at("nll").sum().item<double>();
+    batch.progress(1.0,
+                   postfix(data.images, sum / points) + "nfe=" + std::to_string(result.at("nfe")[0].item<int64_t>()));
+    return result;
+  });
+  if (!merged) return std::nullopt;
+  return Evaluation{merged->at("nll"), merged->at("log_likelihood"), merged->at("nfe")};
 }
 
 }  // namespace
@@ -176,6 +162,8 @@ int main(int argc, char** argv) {
         app.add_option("--per-point", per_point_path, "also write each point's value to this npz");
       },
       [&](const hold::CommonFlags& flags) {
+        if (!json_path.empty()) hold::check_output_file(json_path, "--json");
+        if (!per_point_path.empty()) hold::check_output_file(per_point_path, "--per-point");
         hold::RunConfig config = flags.load_config();
         config.data.split = split;
         if (exact_trace) config.likelihood.trace = "exact";
@@ -192,9 +180,10 @@ int main(int argc, char** argv) {
               "several processes share hold-nll through part files next to --per-point or --json; "
               "give one of them");
         }
-        const Evaluation result =
+        const std::optional<Evaluation> evaluation =
             evaluate(config, *trained.sde, *trained.model, data, output.empty() ? "" : output + ".parts", launch);
-        if (launch.rank != 0) return 0;
+        if (!evaluation) return 0;  // a rank other than 0: its batches are on disk
+        const Evaluation& result = *evaluation;
         const hold::MeanWithError summary = hold::mean_with_error(result.per_point);
         const double nfe_per_point = result.nfe.to(at::kDouble).mean().item<double>();
         const char* unit = data.images ? "bits/dim" : "nats/dim";

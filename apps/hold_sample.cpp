@@ -7,16 +7,18 @@
 // x, v, a, ... blocks of the first samples at T times of the reverse process.
 // With --metrics (toy data) also the energy distance to fresh data
 // (DIR/metrics.json). Prints the NFE actually used. Batch k draws from its own
-// generator (batch 0 from the seed itself), so under several processes
-// (scripts/launch_local.sh, srun) rank r draws batches k ≡ r mod world and
-// rank 0 merges them: the same samples as one process.
+// generator, batch_generator(seed, k) (io/batch_runner.h), so hold-fid export
+// with the same config, seed, sampler, NFE, --n and --batch draws the same
+// images, and under several processes (scripts/launch_local.sh, srun) rank r
+// draws batches k ≡ r mod world into DIR/parts/ and rank 0 merges them: the
+// same samples as one process.
 #include <ATen/ATen.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <filesystem>
-#include <functional>
+#include <optional>
 
 #include "hold/core/device.h"
 #include "hold/core/error.h"
@@ -25,12 +27,13 @@
 #include "hold/data/data_source.h"
 #include "hold/data/toy_dataset.h"
 #include "hold/io/atomic_file.h"
+#include "hold/io/batch_runner.h"
 #include "hold/io/cli.h"
 #include "hold/io/image_grid.h"
 #include "hold/io/npz.h"
-#include "hold/io/part_files.h"
+#include "hold/io/output_path.h"
 #include "hold/io/plot.h"
-#include "hold/io/progress.h"
+#include "hold/io/sample_batch.h"
 #include "hold/metrics/sample_distance.h"
 #include "hold/models/eps_network.h"
 #include "hold/models/score_model.h"
@@ -78,71 +81,58 @@ struct TrajectoryRecorder {
   }
 };
 
-/// Batch k's generator: batch 0 draws from the run's seed itself (a run of one
-/// batch is the plain seeded run), batch k > 0 from a seed derived from
-/// (seed, k). So any process may draw any batch, in any order, with the same
-/// result. The generator lives on the sampler's device (no host round trips).
-at::Generator batch_generator(int64_t seed, int64_t k, c10::Device device) {
-  return k == 0 ? hold::make_generator(static_cast<uint64_t>(seed), device)
-                : hold::derived_generator(seed, k, 0, device);
-}
-
-/// Draws the batches `ks` of a run of n samples in batches of `batch`, and
-/// hands each to `done(k, x)` (x float32, CPU). Batch 0 feeds the trajectory.
-/// Returns the NFE per sample (every batch uses the same budget).
-int64_t draw_batches(const hold::LinearSde& sde, hold::ScoreModel& model, const hold::SamplerOptions& options,
-                     const std::vector<int64_t>& shape, int64_t n, int64_t batch, int64_t seed,
-                     const std::vector<int64_t>& ks, TrajectoryRecorder& trajectory,
-                     const std::function<void(int64_t, const at::Tensor&)>& done) {
-  hold::ProgressBar bar("sample " + options.method, 0);
+/// hold-sample's results: x, the NFE per sample and, when recorded, batch 0's trajectory.
+struct Samples {
+  at::Tensor x;
   int64_t nfe = 0;
-  for (size_t i = 0; i < ks.size(); ++i) {
-    const int64_t k = ks[i], count = std::min(batch, n - k * batch);
-    const hold::SampleResult part = hold::sample(
-        sde, model, options, shape, count, batch_generator(seed, k, options.device), [&](const hold::StepInfo& info) {
-          if (k == 0) trajectory(info);
-          bar.set_total(info.n_steps * static_cast<int64_t>(ks.size()));
-          bar.update(info.step + static_cast<int64_t>(i) * info.n_steps, "nfe=" + std::to_string(info.nfe));
-        });
-    nfe = part.nfe;
-    done(k, part.x.to(at::kFloat).cpu().contiguous());
-  }
-  bar.finish();
-  return nfe;
-}
+  std::vector<at::Tensor> trajectory;
+  std::vector<double> times;
+};
 
-/// All n samples: drawn here (one process), or shared by the processes of a
-/// launch (rank r draws the batches k ≡ r mod world into OUT/parts/, rank 0
-/// waits for them and merges; the result is the one-process result). Returns
-/// undefined x on ranks other than 0, which then have nothing more to do.
-hold::SampleResult draw_samples(const hold::LinearSde& sde, hold::ScoreModel& model,
-                                const hold::SamplerOptions& options, const std::vector<int64_t>& shape, int64_t n,
-                                int64_t batch, const hold::RunConfig& config, const std::string& out_dir,
-                                TrajectoryRecorder& trajectory) {
+/// All n samples in batches of `batch`, batch k drawn from
+/// batch_generator(seed, k) (io/batch_runner.h: the same samples as hold-fid
+/// export). One process keeps the batches in memory; the processes of a
+/// launch share them through OUT/parts (rank r draws the batches
+/// k ≡ r mod world, rank 0 merges them: the one-process result). Batch 0 also
+/// records the trajectory, saved with it so that it survives the merge.
+/// Returns nullopt on ranks other than 0, which then have nothing more to do.
+std::optional<Samples> draw_samples(const hold::LinearSde& sde, hold::ScoreModel& model,
+                                    const hold::SamplerOptions& options, const std::vector<int64_t>& shape, int64_t n,
+                                    int64_t batch, const hold::RunConfig& config, const std::string& out_dir,
+                                    const TrajectoryRecorder& trajectory_plan) {
   const hold::LaunchEnv launch = hold::read_launch_env();
-  const int64_t batches = (n + batch - 1) / batch;
-  std::vector<int64_t> mine;
-  for (int64_t k = launch.rank; k < batches; k += launch.world_size) mine.push_back(k);
-  hold::SampleResult result;
-  if (!launch.distributed()) {
-    std::vector<at::Tensor> xs;
-    result.nfe = draw_batches(sde, model, options, shape, n, batch, config.seed, mine, trajectory,
-                              [&](int64_t, const at::Tensor& x) { xs.push_back(x); });
-    result.x = at::cat(xs, 0);
-    return result;
+  hold::BatchRunner runner({.n = n,
+                            .batch = batch,
+                            .seed = config.seed,
+                            .generator_device = options.device,
+                            .parts_dir = launch.distributed() ? out_dir + "/parts" : "",
+                            .rank = launch.rank,
+                            .world = launch.world_size,
+                            .timeout_s = config.distributed.timeout_s,
+                            .label = "sample " + options.method});
+  const auto merged = runner.run([&](const hold::Batch& b) {
+    TrajectoryRecorder trajectory = trajectory_plan;
+    const hold::SampleBatch drawn = hold::sample_batch(sde, model, options, shape, b, [&](const hold::StepInfo& info) {
+      if (b.index == 0) trajectory(info);
+    });
+    hold::NamedTensors out = {{"x", drawn.x}, {"nfe", at::full({b.count}, drawn.nfe, at::kLong)}};
+    if (!trajectory.states.empty()) {
+      out["trajectory"] = at::stack(trajectory.states);
+      out["trajectory_times"] = at::tensor(trajectory.times, at::kDouble);
+    }
+    return out;
+  });
+  if (!merged) return std::nullopt;
+  Samples samples;
+  samples.x = merged->at("x");
+  samples.nfe = merged->at("nfe")[n - 1].item<int64_t>();  // the last batch's, as one process reports it
+  if (const auto it = merged->find("trajectory"); it != merged->end()) {
+    samples.trajectory = it->second.unbind(0);
+    const at::Tensor times = merged->at("trajectory_times");
+    for (int64_t i = 0; i < times.size(0); ++i) samples.times.push_back(times[i].item<double>());
   }
-  const hold::PartFiles parts(out_dir + "/parts", batches);
-  result.nfe = draw_batches(sde, model, options, shape, n, batch, config.seed, mine, trajectory,
-                            [&](int64_t k, const at::Tensor& x) {
-                              hold::write_npz(parts.path(k), {{"x", x}});
-                            });
-  if (launch.rank != 0) return result;
-  parts.wait_for_all(config.distributed.timeout_s);
-  std::vector<at::Tensor> xs;
-  for (int64_t k = 0; k < batches; ++k) xs.push_back(hold::read_npz_array(parts.path(k), "x"));
-  parts.remove();
-  result.x = at::cat(xs, 0);
-  return result;
+  runner.remove_parts();
+  return samples;
 }
 
 }  // namespace
@@ -174,6 +164,7 @@ int main(int argc, char** argv) {
             ->check(CLI::PositiveNumber);
       },
       [&](const hold::CommonFlags& flags) {
+        hold::check_output_dir(out_dir, "--out");
         hold::RunConfig config = flags.load_config();
         const std::vector<int64_t> shape = hold::data_shape(config.data);
         const bool images = shape.size() == 3;
@@ -191,13 +182,13 @@ int main(int argc, char** argv) {
         options.device = trained.device;
 
         const int64_t n = config.sample_count;
-        TrajectoryRecorder trajectory{std::min(trajectory_rows, n), trajectory_columns, {}, {}};
+        const TrajectoryRecorder trajectory_plan{std::min(trajectory_rows, n), trajectory_columns, {}, {}};
         std::filesystem::create_directories(out_dir);
-        const hold::SampleResult result =
-            draw_samples(sde, *model, options, shape, n, images ? batch : n, config, out_dir, trajectory);
-        if (!result.x.defined()) return 0;  // a rank other than 0: its batches are on disk
-        const at::Tensor& x = result.x;
-        std::printf("nfe: %lld\n", static_cast<long long>(result.nfe));
+        const std::optional<Samples> result =
+            draw_samples(sde, *model, options, shape, n, images ? batch : n, config, out_dir, trajectory_plan);
+        if (!result) return 0;  // a rank other than 0: its batches are on disk
+        const at::Tensor& x = result->x;
+        std::printf("nfe: %lld\n", static_cast<long long>(result->nfe));
         const int64_t finite = at::isfinite(x.reshape({n, -1})).all(1).sum().item<int64_t>();
         if (finite < n)
           std::printf("warning: %lld of %lld samples are not finite\n", static_cast<long long>(n - finite),
@@ -206,8 +197,8 @@ int main(int argc, char** argv) {
           hold::write_npz(out_dir + "/samples.npz", {{"x", x}, {"images", hold::to_uint8_nhwc(x)}});
           hold::write_image_grid_png(out_dir + "/grid.png", x.slice(0, 0, std::min<int64_t>(n, 256)));
           std::printf("samples: %s/samples.npz\ngrid: %s/grid.png\n", out_dir.c_str(), out_dir.c_str());
-          if (!trajectory.states.empty()) {
-            hold::write_trajectory_png(out_dir + "/trajectory.png", trajectory.states, trajectory.times,
+          if (!result->trajectory.empty()) {
+            hold::write_trajectory_png(out_dir + "/trajectory.png", result->trajectory, result->times,
                                        sde.num_blocks());
             std::printf("trajectory: %s/trajectory.png\n", out_dir.c_str());
           }
@@ -217,13 +208,13 @@ int main(int argc, char** argv) {
         auto ref_gen = hold::make_generator(static_cast<uint64_t>(config.seed) + 1);
         const at::Tensor reference = hold::reference_data(config.data, n, ref_gen);
         const std::string title =
-            config.sde.name + " / " + config.sample.method + " / " + std::to_string(result.nfe) + " NFE";
+            config.sde.name + " / " + config.sample.method + " / " + std::to_string(result->nfe) + " NFE";
         write_plot(out_dir + "/samples.png", config, x, reference, title);
         if (metrics) {
           const double ed = hold::energy_distance(x.to(at::kDouble), reference.to(at::kDouble));
           std::printf("energy_distance: %.6g (vs %lld fresh data points)\n", ed, static_cast<long long>(n));
           nlohmann::json j = {{"sampler", config.sample.method},
-                              {"nfe", result.nfe},
+                              {"nfe", result->nfe},
                               {"n", n},
                               {"energy_distance", ed},
                               {"finite", finite}};

@@ -16,6 +16,7 @@
 #include "hold/core/error.h"
 #include "hold/data/data_source.h"
 #include "hold/io/cli.h"
+#include "hold/io/output_path.h"
 #include "hold/io/progress.h"
 #include "hold/models/eps_network.h"
 #include "hold/sde/presets.h"
@@ -96,6 +97,7 @@ int main(int argc, char** argv) {
         }
         hold::TrainOptions options{
             workdir.empty() ? default_workdir(flags) : workdir, resume, max_steps, comm.get(), {}};
+        hold::check_output_dir(options.workdir, "--workdir");
         hold::Trainer trainer(config, options);
         if (!quiet) {
           std::printf("workdir:    %s (starting at step %lld)\n", options.workdir.c_str(),

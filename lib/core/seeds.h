@@ -30,4 +30,19 @@ inline at::Generator derived_generator(int64_t seed, int64_t index, uint64_t str
   return make_generator(derived_seed(seed, index, stream), device);
 }
 
+/// The stream of batched runs' batches (io/batch_runner.h): hold-sample,
+/// hold-fid export and hold-nll. 1 is the stream hold-fid export always used,
+/// so its exports are unchanged.
+constexpr uint64_t kBatchStream = 1;
+
+/// Batch k's generator in every batched run: the one formula shared by
+/// hold-sample, hold-fid export and hold-nll, so that the same config, seed
+/// and batch size give the same draws in each tool, whichever process or
+/// session draws batch k:
+///   derived_generator(seed, k, kBatchStream, device)
+///   = make_generator(seed · φ + k + 1, device).
+inline at::Generator batch_generator(int64_t seed, int64_t k, c10::Device device = c10::kCPU) {
+  return derived_generator(seed, k, kBatchStream, device);
+}
+
 }  // namespace hold

@@ -2,6 +2,9 @@
 // (issue 6): config values and combinations, and malformed files of each kind.
 #include <ATen/ATen.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <utility>
@@ -81,4 +84,66 @@ TEST_CASE("malformed files of each kind: exit 2 naming the path", "[cli][reliabi
                                       << "}\nmodel: {name: ncsnpp, ch_mult: [1, 2], attn_resolutions: []}\n";
   check_one_line_error(test::run_tool("hold-train --config " + dir.file("img.yaml") + " --workdir " + dir.file("run")),
                        dir.file("no_data"));
+}
+
+TEST_CASE("output paths are checked before any work: exit 2 naming the flag and the path", "[cli][reliability]") {
+  test::TempDir dir;
+  const std::string oracle = std::string(HOLD_SOURCE_DIR) + "/configs/oracle_gmm2d_hold.yaml";
+  const std::string toy = std::string(HOLD_SOURCE_DIR) + "/configs/toy_swissroll_hold.yaml";
+  std::ofstream(dir.file("a_file")) << "not a folder\n";
+  const std::string under_file = dir.file("a_file/out");
+  // A parent that is a file, for every tool that writes.
+  check_one_line_error(test::run_tool("hold-sample --config " + oracle + " --n 4 --out " + under_file),
+                       "--out " + under_file);
+  check_one_line_error(test::run_tool("hold-train --config " + toy + " --max-steps 1 --workdir " + under_file),
+                       "--workdir " + under_file);
+  check_one_line_error(test::run_tool("hold-nll --config " + oracle + " --n 2 --json " + under_file + ".json"),
+                       "--json " + under_file + ".json");
+  check_one_line_error(test::run_tool("hold-nll --config " + oracle + " --n 2 --per-point " + under_file + ".npz"),
+                       "--per-point " + under_file + ".npz");
+  check_one_line_error(test::run_tool("hold-fid export --config " + oracle + " --n 2 --out " + under_file + ".npz"),
+                       "--out " + under_file + ".npz");
+  check_one_line_error(
+      test::run_tool("hold-inspect --plot-metrics " + dir.file("m.jsonl") + " --out " + under_file + ".png"),
+      "--out " + under_file + ".png");
+  // A folder where a file is to be written, and a folder we may not write in.
+  check_one_line_error(test::run_tool("hold-nll --config " + oracle + " --n 2 --json " + dir.path()), "--json");
+  if (::geteuid() != 0) {  // root writes anywhere
+    const std::string locked = dir.file("locked");
+    std::filesystem::create_directory(locked);
+    std::filesystem::permissions(locked, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+    check_one_line_error(test::run_tool("hold-sample --config " + oracle + " --n 4 --out " + locked + "/run"),
+                         "cannot write in '" + locked + "'");
+    std::filesystem::permissions(locked, std::filesystem::perms::owner_all);
+  }
+}
+
+TEST_CASE("an empty config file and out-of-range numbers on the command line: exit 2 naming them",
+          "[cli][reliability]") {
+  test::TempDir dir;
+  std::ofstream(dir.file("empty.yaml")) << "# nothing set yet\n";
+  check_one_line_error(test::run_tool("hold-train --dry-run --config " + dir.file("empty.yaml")),
+                       "the config file is empty");
+  const std::string oracle = std::string(HOLD_SOURCE_DIR) + "/configs/oracle_gmm2d_hold.yaml";
+  const std::string out = " --out " + dir.file("s");
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"hold-sample --n -4" + out, "--n"},
+      {"hold-sample --nfe -10" + out, "--nfe"},
+      {"hold-sample --threads -1" + out, "--threads"},
+      {"hold-sample --seed -3" + out, "--seed"},
+      {"hold-sample --batch -2" + out, "--batch"},
+      {"hold-sample --trajectory -1" + out, "--trajectory"},
+      {"hold-sample --set sample.t_s=-0.1" + out, "sample.t_s"},
+      {"hold-nll --probes -1", "--probes"},
+      {"hold-nll --batch 0", "--batch"},
+      {"hold-fid export --batch -5 --out " + dir.file("e.npz"), "--batch"},
+      {"hold-inspect --t -0.5", "--t"},
+      {"hold-train --dry-run --max-steps -1", "--max-steps"},
+  };
+  for (const auto& [args, flag] : cases) {
+    const auto space = args.find(' ');
+    const std::string cmd = args.substr(0, space) + " --config " + oracle + args.substr(space);
+    INFO(cmd);
+    check_one_line_error(test::run_tool(cmd), flag);
+  }
 }

@@ -1,0 +1,31 @@
+#pragma once
+// One batch of samples of a batched sampling run (io/batch_runner.h), the
+// same call for hold-sample and hold-fid export: with the same config, seed,
+// sampler, NFE and batch size the two tools draw the same samples, and
+// hold-fid export's uint8 images are hold-sample's `images` (to_uint8_nhwc of
+// the same float32 x, io/image_grid.h).
+#include <ATen/core/Tensor.h>
+#include <c10/util/ArrayRef.h>
+
+#include <cstdint>
+
+#include "hold/io/batch_runner.h"
+#include "hold/samplers/sampler.h"
+
+namespace hold {
+
+class LinearSde;
+class ScoreModel;
+
+struct SampleBatch {
+  at::Tensor x;     ///< float32 [count, ...] on the CPU, contiguous (data space)
+  int64_t nfe = 0;  ///< score evaluations per sample
+};
+
+/// hold::sample of batch.count samples of per-sample shape `shape` from
+/// batch.generator; the bar follows the sampler's steps ("nfe=N"), and
+/// on_step, if given, sees every step too (hold-sample's trajectory).
+SampleBatch sample_batch(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options, at::IntArrayRef shape,
+                         const Batch& batch, const StepCallback& on_step = {});
+
+}  // namespace hold
