@@ -46,7 +46,7 @@ BatchWork recording(std::vector<int64_t>& ran) {
 
 }  // namespace
 
-TEST_CASE("batch k covers items [k b, min(n, (k+1) b)) and draws from batch_generator(seed, k)", "[io][batch_runner]") {
+TEST_CASE("batch k covers items k*b to min(n, (k+1)*b) and draws from batch_generator(seed, k)", "[io][batch_runner]") {
   CHECK(batch_count(10, 3) == 4);
   CHECK(batch_count(9, 3) == 3);
   CHECK(batch_count(1, 256) == 1);
