@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -115,7 +116,7 @@ void plot_metrics(const std::string& path, const std::string& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  double t = -1.0;
+  double t = std::nan("");  // --t; T when not given (so a negative --t is an error, not the default)
   bool json = false;
   std::string metrics_path, out;
   return hold::run_app(
@@ -139,7 +140,7 @@ int main(int argc, char** argv) {
         if (!out.empty()) throw hold::UsageError("--out is only used with --plot-metrics (--out)");
         const hold::RunConfig config = flags.load_config();
         const hold::LinearSde sde = hold::make_sde(config.sde);
-        const double at = t >= 0 ? t : sde.t_max();
+        const double at = std::isnan(t) ? sde.t_max() : t;
         if (!(at > 0) || at > sde.t_max())
           throw hold::UsageError("--t must be in (0, T], got " + std::to_string(at) + " (--t)");
         const hold::SdeReport report = hold::inspect_sde(sde, at);
