@@ -31,4 +31,10 @@ class NumericalError : public Error {
   using Error::Error;
 };
 
+/// A module's config check: throws ConfigError("<what> (<section>.<key>)") unless ok.
+/// io/config rewrites the trailing "(section.key)" to where the key was set.
+inline void require_key(bool ok, const char* section, const char* key, const std::string& what) {
+  if (!ok) throw ConfigError(what + " (" + section + "." + key + ")");
+}
+
 }  // namespace hold

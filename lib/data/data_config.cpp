@@ -11,9 +11,7 @@
 namespace hold {
 namespace {
 
-void require(bool ok, const std::string& key, const std::string& what) {
-  if (!ok) throw ConfigError(what + " (data." + key + ")");
-}
+void require(bool ok, const char* key, const std::string& what) { require_key(ok, "data", key, what); }
 
 std::unique_ptr<ToyDataset> make_gmm1d(const DataConfig& d) {
   return make_mixture_dataset(d.mixture.weights.empty() ? default_gmm1d_mixture() : d.mixture);

@@ -20,7 +20,7 @@ class ToyTrainingData : public TrainingData {
   ToyTrainingData(std::unique_ptr<ToyDataset> data, int64_t batch, int64_t rank, int64_t world_size)
       : data_(std::move(data)), batch_(batch), rank_(rank), world_size_(world_size) {}
   at::Tensor next(at::Generator& gen) override {
-    const auto x = data_->sample(batch_, gen);
+    auto x = data_->sample(batch_, gen);
     if (world_size_ == 1) return x;
     const int64_t local = batch_ / world_size_;
     return x.slice(0, rank_ * local, (rank_ + 1) * local).contiguous();

@@ -222,7 +222,7 @@ struct ImageLoader::Batcher {
   }
 };
 
-ImageLoader::ImageLoader(ImageArray data, ImageLoaderOptions options) : batcher_(std::make_shared<Batcher>()) {
+ImageLoader::ImageLoader(const ImageArray& data, ImageLoaderOptions options) : batcher_(std::make_shared<Batcher>()) {
   const at::Tensor& x = data.images;
   if (!x.defined() || x.dim() != 4 || x.scalar_type() != at::kByte || !x.device().is_cpu()) {
     std::ostringstream got;

@@ -73,7 +73,7 @@ class ImageLoader {
  public:
   /// Throws UsageError when the images are not uint8 [N, C, H, W], the options
   /// are out of range, batch_size is not divisible by world_size, or N < batch_size.
-  ImageLoader(ImageArray data, ImageLoaderOptions options);
+  ImageLoader(const ImageArray& data, ImageLoaderOptions options);
   ~ImageLoader();
   ImageLoader(const ImageLoader&) = delete;
   ImageLoader& operator=(const ImageLoader&) = delete;

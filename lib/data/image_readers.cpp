@@ -218,7 +218,7 @@ at::Tensor read_idx_array(const std::string& path, int ndim, const std::string& 
 std::string mnist_file(const std::string& dir, const std::string& split, const std::string& stem,
                        const std::string& name) {
   check_split(split, dir);
-  const std::string plain = dir + "/" + (split == "train" ? "train" : "t10k") + stem;
+  std::string plain = dir + "/" + (split == "train" ? "train" : "t10k") + stem;
   if (is_file(plain)) return plain;
   if (is_file(plain + ".gz")) return plain + ".gz";
   throw UsageError("missing " + name + " file " + fs::path(plain).filename().string() + "[.gz] (" + dir + ")");
@@ -274,7 +274,8 @@ void load_square(const std::string& path, int size, int channels, uint8_t* out) 
   std::vector<uint8_t> hwc(static_cast<size_t>(size) * size * channels);
   if (side == size) {
     for (int y = 0; y < size; ++y)
-      std::memcpy(&hwc[static_cast<size_t>(y) * size * channels], crop + y * stride, size * channels);
+      std::memcpy(&hwc[static_cast<size_t>(y) * size * channels], crop + static_cast<ptrdiff_t>(y) * stride,
+                  static_cast<size_t>(size) * channels);
   } else {
     // Box when shrinking averages whole source areas (no aliasing, no ringing);
     // triangle when enlarging is bilinear interpolation.

@@ -189,15 +189,18 @@ class ZipTarget {
       case ZIP_SOURCE_STAT:  // "no such file": libzip then starts an empty archive
         zip_error_set(&error_, ZIP_ER_READ, ENOENT);
         return -1;
-      case ZIP_SOURCE_BEGIN_WRITE: return 0;  // the AtomicFile is already open
       case ZIP_SOURCE_WRITE: return write(data, len);
       case ZIP_SOURCE_SEEK_WRITE: return seek(data, len);
       case ZIP_SOURCE_TELL_WRITE: return static_cast<zip_int64_t>(position_);
       case ZIP_SOURCE_COMMIT_WRITE: file_.commit(); return 0;
-      case ZIP_SOURCE_ROLLBACK_WRITE: return 0;  // ~AtomicFile removes the temporary
-      case ZIP_SOURCE_REMOVE: return 0;          // the target was never touched
       case ZIP_SOURCE_ERROR: return zip_error_to_data(&error_, data, len);
-      case ZIP_SOURCE_FREE: return 0;  // owned by write_npz
+      // Nothing to do: BEGIN_WRITE, the AtomicFile is already open; ROLLBACK_WRITE,
+      // ~AtomicFile removes the temporary; REMOVE, the target was never touched;
+      // FREE, the source is owned by write_npz.
+      case ZIP_SOURCE_BEGIN_WRITE:
+      case ZIP_SOURCE_ROLLBACK_WRITE:
+      case ZIP_SOURCE_REMOVE:
+      case ZIP_SOURCE_FREE: return 0;
       default: zip_error_set(&error_, ZIP_ER_OPNOTSUPP, 0); return -1;
     }
   }
@@ -494,7 +497,7 @@ void write_npz(const std::string& path, const std::vector<std::pair<std::string,
     target.rethrow();
     throw_zip_error(za, "cannot write npz", path);
   }
-  archive.release();  // zip_close freed it
+  static_cast<void>(archive.release());  // zip_close freed it
 }
 
 std::map<std::string, at::Tensor> read_npz(const std::string& path) {

@@ -45,7 +45,10 @@ std::vector<std::array<float, 4>> text_rects(const std::string& s) {
   const int quads = stb_easy_font_print(0, 0, str.data(), nullptr, buffer.data(), static_cast<int>(buffer.size()));
   const auto* v = reinterpret_cast<const float*>(buffer.data());  // x, y, z, rgba: 4 floats per vertex
   std::vector<std::array<float, 4>> rects(static_cast<size_t>(quads));
-  for (int q = 0; q < quads; ++q) rects[q] = {v[q * 16], v[q * 16 + 1], v[q * 16 + 8], v[q * 16 + 9]};
+  for (size_t q = 0; q < rects.size(); ++q) {
+    const float* quad = v + 16 * q;  // 4 vertices; the first and the third are opposite corners
+    rects[q] = {quad[0], quad[1], quad[8], quad[9]};
+  }
   return rects;
 }
 

@@ -12,9 +12,7 @@
 namespace hold {
 namespace {
 
-void require(bool ok, const std::string& key, const std::string& what) {
-  if (!ok) throw ConfigError(what + " (model." + key + ")");
-}
+void require(bool ok, const char* key, const std::string& what) { require_key(ok, "model", key, what); }
 
 void validate_ncsnpp(const ModelConfig& m, const std::vector<int64_t>& shape, std::vector<std::string>& warnings) {
   require(m.channels >= 4, "channels", "channels must be >= 4, got " + std::to_string(m.channels));

@@ -5,6 +5,7 @@
 // fixed-capacity array so that the per-sample kernels of training cost no heap
 // allocation.
 #include <array>
+#include <cstddef>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -50,7 +51,7 @@ class Mat {
  private:
   int rows_ = 0;
   int cols_ = 0;
-  std::array<double, kMaxBlocks * kMaxBlocks> a_{};
+  std::array<double, static_cast<std::size_t>(kMaxBlocks) * kMaxBlocks> a_{};
 };
 
 Mat operator+(Mat a, const Mat& b);

@@ -10,9 +10,7 @@
 namespace hold {
 namespace {
 
-void require(bool ok, const std::string& key, const std::string& what) {
-  if (!ok) throw ConfigError(what + " (sde." + key + ")");
-}
+void require(bool ok, const char* key, const std::string& what) { require_key(ok, "sde", key, what); }
 
 double beta_or(double beta, double fallback) { return beta > 0 ? beta : fallback; }
 

@@ -14,7 +14,7 @@ FlatParameters::FlatParameters(torch::nn::Module& module) {
   grads_ = at::zeros({total}, params[0].options());
   at::NoGradGuard no_grad;
   int64_t offset = 0;
-  for (auto p : params) {
+  for (const auto& p : params) {  // set_data and mutable_grad act on the shared TensorImpl
     const int64_t n = p.numel();
     // The parameter's own strides (channels_last weights keep their layout):
     // any dense, non-overlapping layout fills exactly n consecutive elements.

@@ -10,9 +10,7 @@
 namespace hold {
 namespace {
 
-void require(bool ok, const std::string& key, const std::string& what) {
-  if (!ok) throw ConfigError(what + " (train." + key + ")");
-}
+void require(bool ok, const char* key, const std::string& what) { require_key(ok, "train", key, what); }
 
 }  // namespace
 

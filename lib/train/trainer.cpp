@@ -349,7 +349,7 @@ std::string Trainer::save_checkpoint() {
   const TrainingState state{
       s.config, s.step, *s.net, *s.ema, *s.optimizer, s.gen, s.noise_gen_distinct() ? &s.noise_gen : nullptr};
   const std::string bytes = serialize_checkpoint(state);
-  const std::string path = s.checkpoint_dir() + "/ckpt_" + std::to_string(s.step) + ".pt";
+  std::string path = s.checkpoint_dir() + "/ckpt_" + std::to_string(s.step) + ".pt";
   write_file_atomic(path, bytes);
   write_file_atomic(s.latest_path(), bytes);
   const auto steps = checkpoint_steps(s.checkpoint_dir());
@@ -367,6 +367,7 @@ bool Trainer::replicas_identical() {
   std::vector<at::Tensor> mine{s.flat->values()};
   for (const auto& t : s.ema->shadow()) mine.push_back(t);
   std::vector<at::Tensor> reference;
+  reference.reserve(mine.size());
   for (const auto& t : mine) reference.push_back(t.detach().clone());
   s.options.comm->broadcast(reference);
   bool same = true;
@@ -393,7 +394,7 @@ std::string Trainer::write_sample_grid() {
   options.device = s.device;
   const SampleResult result = sample(s.sde, *model, options, shape, s.config.train.sample_grid, gen);
   make_dirs(s.options.workdir + "/samples");
-  const std::string path = s.options.workdir + "/samples/grid_" + std::to_string(s.step) + ".png";
+  std::string path = s.options.workdir + "/samples/grid_" + std::to_string(s.step) + ".png";
   write_image_grid_png(path, result.x.to(at::kFloat).cpu());
   return path;
 }
