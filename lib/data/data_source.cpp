@@ -34,7 +34,7 @@ class ToyTrainingData : public TrainingData {
 
 class ImageTrainingData : public TrainingData {
  public:
-  ImageTrainingData(ImageArray data, const ImageLoaderOptions& options) : loader_(std::move(data), options) {}
+  ImageTrainingData(const ImageArray& data, const ImageLoaderOptions& options) : loader_(data, options) {}
   at::Tensor next(at::Generator&) override { return loader_.next(); }
   void seek(int64_t step) override { loader_.seek(step); }
 

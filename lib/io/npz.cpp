@@ -104,6 +104,10 @@ size_t npy_header_length(const std::string& prefix, const std::string& where) {
   return 12 + static_cast<size_t>(get32(prefix, 8));
 }
 
+[[noreturn]] void malformed_header(const std::string& dict, const std::string& where) {
+  throw UsageError("malformed .npy header '" + dict + "' (" + where + ")");
+}
+
 /// The dimensions in a shape tuple's text, e.g. "3, 2" or "5,": non-negative
 /// integers (Python 2's "3L" included), anything else is a malformed header.
 std::vector<int64_t> parse_dims(const std::string& text, const std::string& dict, const std::string& where) {
@@ -116,8 +120,7 @@ std::vector<int64_t> parse_dims(const std::string& text, const std::string& dict
     int64_t v = -1;
     const char* end = item.data() + (last == std::string::npos ? first : last + 1);
     const auto [ptr, ec] = std::from_chars(item.data() + first, end, v);
-    if (ec != std::errc() || ptr != end || v < 0)
-      throw UsageError("malformed .npy header '" + dict + "' (" + where + ")");
+    if (ec != std::errc() || ptr != end || v < 0) malformed_header(dict, where);
     sizes.push_back(v);
   }
   return sizes;
@@ -133,7 +136,7 @@ NpyInfo parse_npy_header(const std::string& header, const std::string& where) {
   std::smatch descr, fortran, shape;
   if (!std::regex_search(dict, descr, descr_re) || !std::regex_search(dict, fortran, fortran_re) ||
       !std::regex_search(dict, shape, shape_re)) {
-    throw UsageError("malformed .npy header '" + dict + "' (" + where + ")");
+    malformed_header(dict, where);
   }
   return {type_of(descr[1], where), parse_dims(shape[1].str(), dict, where), fortran[1] == "True"};
 }
@@ -231,13 +234,17 @@ struct PreparedArray {
   at::Tensor data;  ///< contiguous CPU; libzip reads straight from its memory
 };
 
+void check_array_name(const std::string& name, const std::string& path) {
+  if (name.empty() || name.find('/') != std::string::npos) {
+    throw UsageError("bad npz array name '" + name + "' (" + path + ")");
+  }
+}
+
 std::vector<PreparedArray> prepare(const std::string& path,
                                    const std::vector<std::pair<std::string, at::Tensor>>& arrays) {
   std::vector<PreparedArray> out;
   for (const auto& [name, tensor] : arrays) {
-    if (name.empty() || name.find('/') != std::string::npos) {
-      throw UsageError("bad npz array name '" + name + "' (" + path + ")");
-    }
+    check_array_name(name, path);
     descr_of(tensor.scalar_type(), path);
     at::Tensor t = tensor.detach().to(at::kCPU).contiguous();
     out.push_back({name + ".npy", npy_header(t), std::move(t)});

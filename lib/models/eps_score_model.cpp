@@ -104,7 +104,7 @@ at::Tensor EpsScoreModel::gauss_term(const at::Tensor& u, const BatchCoefficient
 }
 
 at::Tensor EpsScoreModel::predict_eps(const at::Tensor& u, const at::Tensor& t) {
-  const auto eps = network_eps(u, t);
+  auto eps = network_eps(u, t);
   if (!mixed_score_) return eps;
   // ε_θ − ℓ_t s_gauss = ε_θ + ℓ_t Σ_j row_j u_j.
   const BatchCoefficients c = batch_coefficients(u, t);

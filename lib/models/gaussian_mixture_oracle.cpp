@@ -57,7 +57,7 @@ GaussianMixtureOracle::~GaussianMixtureOracle() = default;
 void GaussianMixtureOracle::fill_coefficients(double t, int64_t g, Coefficients& c) const {
   const int k = sde_.num_blocks();
   const int64_t d = mixture_.dim();
-  const int64_t f_lin = k * k * d, f_const = f_lin + k * d;
+  const int64_t f_lin = int64_t{k} * k * d, f_const = f_lin + k * d;
   const Kernel kern = sde_.kernel(t);
   const Mat sigma0_aux = sde_.default_initial_cov();  // εΣ∞_kk on the aux blocks, 0 on x
   auto w = c.weight.accessor<double, 3>()[g];

@@ -1,6 +1,7 @@
 #include "hold/sde/linear_kernel.h"
 
 #include <cmath>
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -52,7 +53,7 @@ LinearKernel::LinearKernel(const Mat& a, const Mat& d, double table_b_max) : a_(
 Kernel LinearKernel::taylor(double b0) const {
   // Horner in b0 over the precomputed coefficients, all K² entries at once.
   const int k = a_.rows();
-  const int kk = k * k;
+  const ptrdiff_t kk = static_cast<ptrdiff_t>(k) * k;
   double phi[kMaxBlocks * kMaxBlocks], q[kMaxBlocks * kMaxBlocks];
   const double* pt = phi_terms_.data() + kTaylorTerms * kk;
   const double* qt = q_terms_.data() + kTaylorTerms * kk;
@@ -104,7 +105,7 @@ Kernel LinearKernel::at(double b) const {
       // Φ = Φδ Φa, Q = Qδ + Φδ Qa Φδᵀ (symmetrised), in plain loops: no Mat temporaries.
       const int k = a_.rows();
       const double* anchor_phi = anchors_.data() + j * 2 * k * k;  // Φa(r, c) = anchor_phi[r·K + c]
-      const double* anchor_q = anchor_phi + k * k;
+      const double* anchor_q = anchor_phi + static_cast<ptrdiff_t>(k) * k;
       Kernel out{Mat(k, k), Mat(k, k)};
       double w[kMaxBlocks][kMaxBlocks];  // Φδ Qa
       for (int r = 0; r < k; ++r)

@@ -88,7 +88,7 @@ std::vector<double> Mat::diagonal() const {
 
 std::vector<double> Mat::to_vector() const {
   std::vector<double> v;
-  v.reserve(rows_ * cols_);
+  v.reserve(static_cast<size_t>(rows_) * cols_);
   for (int i = 0; i < rows_; ++i)
     for (int j = 0; j < cols_; ++j) v.push_back((*this)(i, j));
   return v;
@@ -244,7 +244,7 @@ bool try_solve_lyapunov(const Mat& f, const Mat& d, Mat* sigma) {
   // with partial pivoting on the K² × K² system.
   const int n = f.rows();
   const int nn = n * n;
-  std::vector<double> a(nn * nn, 0.0), rhs(nn);
+  std::vector<double> a(static_cast<size_t>(nn) * nn, 0.0), rhs(nn);
   auto idx = [n](int i, int j) { return i * n + j; };
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j) {
@@ -307,6 +307,7 @@ std::vector<std::pair<double, double>> eigenvalues(const Mat& a) {
   auto re = at::real(ev).contiguous();
   auto im = at::imag(ev).contiguous();
   std::vector<std::pair<double, double>> out;
+  out.reserve(n);
   for (int i = 0; i < n; ++i) out.emplace_back(re[i].item<double>(), im[i].item<double>());
   std::sort(out.begin(), out.end(),
             [](const auto& x, const auto& y) { return x.first != y.first ? x.first > y.first : x.second > y.second; });

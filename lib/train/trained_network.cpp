@@ -3,6 +3,7 @@
 #include <torch/nn/module.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <map>
 
 #include "hold/core/device.h"
@@ -46,12 +47,15 @@ std::map<std::string, std::string> model_identity(const RunConfig& c) {
 void check_same_model(const RunConfig& trained, const RunConfig& config, const std::string& config_path,
                       const std::string& ckpt_path) {
   const auto a = model_identity(trained), b = model_identity(config);
-  for (const auto& [key, value] : a) {
-    const auto it = b.find(key);
-    if (it == b.end() || it->second == value) continue;
-    throw UsageError("the checkpoint was trained with " + key + ": " + value + " but " + config_path + " has " + key +
-                     ": " + it->second + " (" + ckpt_path + ")");
-  }
+  const auto differs = [&b](const auto& entry) {
+    const auto it = b.find(entry.first);
+    return it != b.end() && it->second != entry.second;
+  };
+  const auto mismatch = std::find_if(a.begin(), a.end(), differs);
+  if (mismatch == a.end()) return;
+  const std::string& key = mismatch->first;
+  throw UsageError("the checkpoint was trained with " + key + ": " + mismatch->second + " but " + config_path +
+                   " has " + key + ": " + b.at(key) + " (" + ckpt_path + ")");
 }
 
 std::shared_ptr<EpsNetwork> load_trained_network(const RunConfig& config, const std::string& config_path,
