@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
-#include <utility>
 
 #include "hold/core/error.h"
 #include "hold/sde/linear_sde.h"
@@ -27,12 +26,12 @@ Mat lower_solve(const Mat& l, const Mat& b) {
 
 }  // namespace
 
-DataFrame::DataFrame(const LinearSde& sde, Mat sigma0) : sde_(sde), sigma0_(std::move(sigma0)) {}
+DataFrame::DataFrame(const LinearSde& sde, const Mat& sigma0) : sde_(sde), sigma0_(sigma0) {}
 
-Mat DataFrame::factor(double t) const { return sde_.marginal_factor(sde_.kernel(t), t, sigma0_); }
+Mat DataFrame::factor(double t) const { return factor_at_b(sde_.big_b(t), t); }
 
 Mat DataFrame::rotation_rate(double b, double t) const {
-  const Mat l = sde_.marginal_factor(sde_.kernel_at_b(b), t, sigma0_);
+  const Mat l = factor_at_b(b, t);
   const Mat m = lower_solve(l, sde_.drift() * l);
   const int k = m.rows();
   Mat omega(k, k);
@@ -67,31 +66,40 @@ Mat DataFrame::rotation(double b_from, double b_to, int steps, double t) const {
 }
 
 std::vector<Mat> DataFrame::factors(const std::vector<double>& times, int magnus_steps) const {
-  if (times.empty()) return {};
   std::vector<double> bs;
   bs.reserve(times.size());
-  for (double t : times) {
-    const double b = sde_.big_b(t);
-    if (!(b > 0) || !std::isfinite(b)) {
-      throw UsageError("the data frame needs times with B(t) > 0, got t = " + std::to_string(t));
-    }
-    bs.push_back(b);
-  }
+  for (double t : times) bs.push_back(sde_.big_b(t));
+  return factors_at_b(bs, magnus_steps, times.empty() ? 0.0 : times.back());
+}
+
+Mat DataFrame::factor_at_b(double b, double t) const { return sde_.marginal_factor(sde_.kernel_at_b(b), t, sigma0_); }
+
+std::vector<Mat> DataFrame::factors_at_b(const std::vector<double>& bs, int magnus_steps, double t) const {
+  std::vector<Mat> r = rotations_at_b(bs, magnus_steps, t);
+  for (size_t i = 0; i < r.size(); ++i) r[i] = factor_at_b(bs[i], t) * r[i];
+  return r;
+}
+
+std::vector<Mat> DataFrame::rotations_at_b(const std::vector<double>& bs, int magnus_steps, double t) const {
+  if (bs.empty()) return {};
   double total = 0.0;
-  for (size_t i = 0; i + 1 < bs.size(); ++i) {
-    const bool same_direction = (bs[i + 1] - bs[i]) * (bs[1] - bs[0]) > 0;
-    if (!same_direction) throw UsageError("the data frame needs strictly monotone times");
-    total += std::abs(std::log(bs[i + 1] / bs[i]));
+  for (size_t i = 0; i < bs.size(); ++i) {
+    if (!(bs[i] > 0) || !std::isfinite(bs[i])) {
+      throw UsageError("the data frame needs times with B(t) > 0, got B = " + std::to_string(bs[i]));
+    }
+    if (i == 0) continue;
+    if (!((bs[i] - bs[i - 1]) * (bs.back() - bs.front()) > 0)) {
+      throw UsageError("the data frame needs strictly monotone times");
+    }
+    total += std::abs(std::log(bs[i] / bs[i - 1]));
   }
   std::vector<Mat> out;
-  out.reserve(times.size());
-  Mat w = Mat::identity(sde_.num_blocks());
-  out.push_back(factor(times[0]));
+  out.reserve(bs.size());
+  out.push_back(Mat::identity(sde_.num_blocks()));
   for (size_t i = 0; i + 1 < bs.size(); ++i) {
     const double share = std::abs(std::log(bs[i + 1] / bs[i])) / total;
     const int steps = std::max(1, static_cast<int>(std::ceil(magnus_steps * share)));
-    w = rotation(bs[i], bs[i + 1], steps, times[i]) * w;
-    out.push_back(factor(times[i + 1]) * w);
+    out.push_back(rotation(bs[i], bs[i + 1], steps, t) * out.back());
   }
   return out;
 }

@@ -29,7 +29,7 @@ class LinearSde;
 class DataFrame {
  public:
   /// sigma0: the frame's initial covariance (diagonal, K×K).
-  DataFrame(const LinearSde& sde, Mat sigma0);
+  DataFrame(const LinearSde& sde, const Mat& sigma0);
 
   /// L(t): the lower-triangular factor of Σ_c at forward time t (square-root form).
   Mat factor(double t) const;
@@ -41,6 +41,17 @@ class DataFrame {
   /// W = I at times.front(). `magnus_steps` Magnus steps in all, spread over
   /// the intervals in proportion to |log(b_{i+1} / b_i)|, at least one each.
   std::vector<Mat> factors(const std::vector<double>& times, int magnus_steps = 4096) const;
+
+  /// The same at b-times (B(t) values, all > 0, strictly monotone); `t` names
+  /// the run's time span in messages.
+  std::vector<Mat> factors_at_b(const std::vector<double>& bs, int magnus_steps, double t) const;
+
+  /// W = L⁻¹ R at each b-time of `bs` (W = I at bs.front()): the orthogonal
+  /// part alone, for formulas that would otherwise invert an ill-conditioned R.
+  std::vector<Mat> rotations_at_b(const std::vector<double>& bs, int magnus_steps, double t) const;
+
+  /// L at the b-time b (t names the time in messages).
+  Mat factor_at_b(double b, double t) const;
 
  private:
   /// W(b_to) W(b_from)⁻¹ over [b_from, b_to] in `steps` Magnus steps geometric in b.

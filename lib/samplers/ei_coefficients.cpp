@@ -1,0 +1,160 @@
+#include "hold/samplers/ei_coefficients.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <string>
+
+#include "hold/core/error.h"
+#include "hold/sde/data_frame.h"
+#include "hold/sde/linear_sde.h"
+
+namespace hold {
+namespace {
+
+constexpr int kGaussNodes = 16;
+
+/// g = L⁻¹ Φ e_x (forward substitution on Φ's first column).
+std::vector<double> frame_g(const Mat& l, const Mat& phi) {
+  const int k = l.rows();
+  std::vector<double> g(k);
+  for (int i = 0; i < k; ++i) {
+    double v = phi(i, 0);
+    for (int j = 0; j < i; ++j) v -= l(i, j) * g[j];
+    g[i] = v / l(i, i);
+  }
+  return g;
+}
+
+/// Row K of L⁻¹ (L lower triangular): solves Lᵀ y = e_K by back substitution.
+std::vector<double> last_row_of_inverse(const Mat& l) {
+  const int k = l.rows();
+  std::vector<double> y(k);
+  for (int i = k - 1; i >= 0; --i) {
+    double v = i == k - 1 ? 1.0 : 0.0;
+    for (int j = i + 1; j < k; ++j) v -= l(j, i) * y[j];
+    y[i] = v / l(i, i);
+  }
+  return y;
+}
+
+/// ℓ_j(b) of the Lagrange basis on `nodes`.
+double lagrange(const std::vector<double>& nodes, size_t j, double b) {
+  double v = 1.0;
+  for (size_t m = 0; m < nodes.size(); ++m) {
+    if (m != j) v *= (b - nodes[m]) / (nodes[j] - nodes[m]);
+  }
+  return v;
+}
+
+/// Quadrature points of one interval [b_from, b_to]: panels geometric in b,
+/// Gauss–Legendre in log b inside each; weights include dτ = τ ds.
+struct Quadrature {
+  std::vector<double> b, w;
+};
+
+Quadrature interval_quadrature(double b_from, double b_to, int panels, const std::vector<double>& x,
+                               const std::vector<double>& wx) {
+  Quadrature q;
+  // `panels` per unit of log b: the integrand varies on that scale near the data.
+  const double s0 = std::log(b_from), span = std::log(b_to) - s0;
+  const int count = std::max(1, static_cast<int>(std::ceil(panels * std::abs(span))));
+  const double ds = span / count;
+  for (int p = 0; p < count; ++p) {
+    const double mid = s0 + (p + 0.5) * ds;
+    for (size_t n = 0; n < x.size(); ++n) {
+      const double b = std::exp(mid + 0.5 * ds * x[n]);
+      q.b.push_back(b);
+      q.w.push_back(0.5 * ds * wx[n] * b);
+    }
+  }
+  return q;
+}
+
+}  // namespace
+
+void gauss_legendre(int n, std::vector<double>* nodes, std::vector<double>* weights) {
+  nodes->assign(n, 0.0);
+  weights->assign(n, 0.0);
+  for (int i = 0; i < n; ++i) {
+    double x = std::cos(std::numbers::pi * (i + 0.75) / (n + 0.5));  // Tricomi's start
+    double dp = 0.0;
+    for (int it = 0; it < 100; ++it) {
+      double p0 = 1.0, p1 = x;
+      for (int k = 2; k <= n; ++k) {
+        const double p2 = ((2.0 * k - 1.0) * x * p1 - (k - 1.0) * p0) / k;
+        p0 = p1;
+        p1 = p2;
+      }
+      dp = n * (x * p1 - p0) / (x * x - 1.0);
+      const double dx = p1 / dp;
+      x -= dx;
+      if (std::abs(dx) < 1e-16) break;
+    }
+    (*nodes)[n - 1 - i] = x;  // ascending
+    (*weights)[n - 1 - i] = 2.0 / ((1.0 - x * x) * dp * dp);
+  }
+}
+
+EiCoefficients data_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid,
+                                       int order, int panels) {
+  if (order < 0 || order > 3) throw ConfigError("ei order must be 0…3, got " + std::to_string(order));
+  if (grid.size() < 2) throw ConfigError("ei needs at least one step");
+  if (sde.is_subvp()) throw ConfigError("ei's data frame needs the time-change form, which subvp lacks");
+  const int k = sde.num_blocks();
+  const double d_kk = sde.diffusion()(k - 1, k - 1);
+  std::vector<double> x, wx;
+  gauss_legendre(kGaussNodes, &x, &wx);
+
+  // One walk of W through every grid time and quadrature point, in order.
+  std::vector<double> grid_b, all_b;
+  std::vector<Quadrature> quad;
+  std::vector<size_t> grid_index;  // position of grid time i in all_b
+  for (size_t i = 0; i < grid.size(); ++i) grid_b.push_back(sde.big_b(grid[i]));
+  for (size_t i = 0; i < grid.size(); ++i) {
+    grid_index.push_back(all_b.size());
+    all_b.push_back(grid_b[i]);
+    if (i + 1 == grid.size()) break;
+    quad.push_back(interval_quadrature(grid_b[i], grid_b[i + 1], panels, x, wx));
+    all_b.insert(all_b.end(), quad.back().b.begin(), quad.back().b.end());
+  }
+  const DataFrame frame(sde, sigma0);
+  const std::vector<Mat> w = frame.rotations_at_b(all_b, 4096 + static_cast<int>(all_b.size()), grid.back());
+  auto factor_r = [&](size_t i) { return frame.factor_at_b(all_b[i], grid.back()) * w[i]; };
+
+  EiCoefficients out;
+  for (size_t i = 0; i < grid.size(); ++i) {
+    const Mat l = frame.factor_at_b(grid_b[i], grid[i]);
+    const std::vector<double> g = frame_g(l, sde.kernel_at_b(grid_b[i]).phi);
+    const std::vector<double> row = last_row_of_inverse(l);
+    EiNode node{Mat(1, k), l(k - 1, k - 1) / g[k - 1]};
+    for (int c = 0; c < k; ++c) node.xhat_u(0, c) = row[c] / g[k - 1];
+    out.nodes.push_back(node);
+  }
+  for (size_t i = 0; i + 1 < grid.size(); ++i) {
+    const Mat r_next = factor_r(grid_index[i + 1]);
+    EiStep step{frame_flow(r_next, factor_r(grid_index[i])), {}};
+    const size_t q = std::min<size_t>(order, i);
+    std::vector<double> basis_nodes;
+    for (size_t j = 0; j <= q; ++j) basis_nodes.push_back(grid_b[i - j]);
+    step.weights.assign(q + 1, Mat(k, 1));
+    const Quadrature& qd = quad[i];
+    for (size_t n = 0; n < qd.b.size(); ++n) {
+      const double b = qd.b[n];
+      const Mat l = frame.factor_at_b(b, grid[i]);
+      const std::vector<double> g = frame_g(l, sde.kernel_at_b(b).phi);
+      const double ell = l(k - 1, k - 1);
+      // Ξ(b_{i+1}, τ) e_K · D_KK g_K/ℓ = R_{i+1} W_τᵀ e_K · D_KK g_K/ℓ² (L⁻¹ e_K = e_K/ℓ):
+      // no inverse of the ill-conditioned R_τ near the data.
+      const Mat& w_tau = w[grid_index[i] + 1 + n];
+      Mat col(k, 1);
+      for (int r = 0; r < k; ++r) col(r, 0) = w_tau(k - 1, r) * d_kk * g[k - 1] / (ell * ell);
+      const Mat v = r_next * col;
+      for (size_t j = 0; j <= q; ++j) step.weights[j] += v * (-0.5 * qd.w[n] * lagrange(basis_nodes, j, b));
+    }
+    out.steps.push_back(step);
+  }
+  return out;
+}
+
+}  // namespace hold

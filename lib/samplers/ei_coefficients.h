@@ -1,0 +1,48 @@
+#pragma once
+// The exponential integrator's coefficients in the data-prediction frame
+// (math.md §9; the frame itself: sde/data_frame.h). K×K float64, computed once
+// per grid, never per element.
+//
+// Step i goes from t_i to t_{i+1} (b_i → b_{i+1}). x̂ at a node is read off the
+// last-block score, x̂ = a·u + α s_K with the row a = row_K(L⁻¹)/g_K and
+// α = ℓ/g_K, and is extrapolated by the Lagrange polynomial in b through the
+// last q + 1 nodes b_i, b_{i−1}, …, b_{i−q}, q = min(order, i):
+//   u_{i+1} = Ξ_i u_i + Σ_j c_ij x̂_{i−j},   Ξ_i = R_{i+1} R_i⁻¹,
+//   c_ij = −½ ∫_{b_i}^{b_{i+1}} Ξ(b_{i+1}, τ) D Σ_c⁻¹(τ) Φ(τ) e_x ℓ_j(τ) dτ.
+// Since D Σ_c⁻¹ Φ e_x = D_KK (g_K/ℓ) e_K and Ξ(b', τ) e_K = R' W_τᵀ e_K / ℓ_τ,
+// the integrand is smooth in log b; Gauss–Legendre panels in log b integrate it
+// to ~1e-13. Order 0 has the closed form c_i0 = Φ_{i+1} e_x − Ξ_i Φ_i e_x (Φ e_x x₀
+// solves the ODE when x̂ ≡ x₀), which the tests compare with the quadrature.
+#include <vector>
+
+#include "hold/sde/mat.h"
+
+namespace hold {
+
+class LinearSde;
+
+struct EiNode {
+  Mat xhat_u;           ///< a (1×K): x̂ = a·u + α s_K
+  double xhat_s = 0.0;  ///< α
+};
+
+struct EiStep {
+  Mat flow;                  ///< Ξ_i (K×K)
+  std::vector<Mat> weights;  ///< c_ij (K×1), j = 0…q: x̂ at t_i, t_{i−1}, …
+};
+
+struct EiCoefficients {
+  std::vector<EiNode> nodes;  ///< one per grid time t_0 … t_N
+  std::vector<EiStep> steps;  ///< one per interval
+};
+
+/// Coefficients of `order` (0…3) on the decreasing forward times `grid`, for
+/// the frame covariance sigma0 (the sampler's Σ₀, or its x variance set to v).
+/// `panels`: Gauss–Legendre panels of 16 nodes per unit of log b (at least one per interval).
+EiCoefficients data_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid,
+                                       int order, int panels = 4);
+
+/// Gauss–Legendre nodes and weights on [−1, 1] (Newton on P_n).
+void gauss_legendre(int n, std::vector<double>* nodes, std::vector<double>* weights);
+
+}  // namespace hold
