@@ -153,6 +153,8 @@ int main(int argc, char** argv) {
         flags.add_config_flag(app, "--grid", "sample.grid", "uniform | quadratic");
         flags.add_config_flag(app, "--solver", "sample.ode_solver",
                               "ode: " + hold::join(hold::ode_solver_names(), " | "));
+        flags.add_config_flag(app, "--order", "sample.order",
+                              "ei: extrapolation order 0..3 (-1: the preset's default)");
         app.add_flag("--metrics", metrics, "toy data: also report the energy distance to fresh data (metrics.json)");
         app.add_option("--weights", weights, "ema (default) or raw: which weights of the checkpoint to sample with")
             ->check(CLI::IsMember({"ema", "raw"}));

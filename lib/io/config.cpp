@@ -305,6 +305,8 @@ const std::vector<Key>& keys() {
       HOLD_FIELD("sample.atol", sample.atol),
       HOLD_FIELD("sample.rtol", sample.rtol),
       HOLD_FIELD("sample.snr", sample.snr),
+      HOLD_FIELD("sample.order", sample.order),
+      HOLD_FIELD("sample.frame_var", sample.frame_var),
       HOLD_FIELD("sample.dtype", sample.dtype),
 
       HOLD_FIELD("likelihood.t_eps", likelihood.t_eps),

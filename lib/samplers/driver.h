@@ -62,6 +62,7 @@ struct FixedGridMethod {
 
 FixedGridMethod em_method();
 FixedGridMethod lt_method();
+FixedGridMethod ei_method();
 FixedGridMethod pc_method();
 /// Fixed-step probability-flow ODE with the named tableau (euler | heun | rk4).
 FixedGridMethod ode_fixed_method(const std::string& solver);

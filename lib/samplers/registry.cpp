@@ -45,6 +45,11 @@ void SamplerOptions::validate(const LinearSde& sde) const {
   }
   if (dtype != at::kFloat && dtype != at::kDouble) reject("the state dtype must be float32 or float64", "dtype");
   if (!std::isfinite(snr)) reject("snr must be finite, got " + fmt(snr), "snr");
+  if (order < -1 || order > 3)
+    reject("order must be 0…3 (or −1: the preset's default), got " + std::to_string(order), "order");
+  if (!(frame_var >= 0) || !std::isfinite(frame_var)) {
+    reject("frame_var must be a finite variance >= 0, got " + fmt(frame_var), "frame_var");
+  }
   if (entry.check) entry.check(*this, sde);
   if (entry.adaptive(*this)) {
     if (!(atol > 0)) reject("atol must be positive, got " + fmt(atol), "atol");

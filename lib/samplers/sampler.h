@@ -5,6 +5,7 @@
 //   lt   Lie–Trotter / Strang splitting (SSCS for CLD)
 //   pc   predictor–corrector (K = 1 only)
 //   ode  probability-flow ODE: rk45 (adaptive Dormand–Prince), euler, heun, rk4
+//   ei   exponential integrator on the probability-flow ODE, data-prediction frame
 // Every run: draw the prior at T, walk the time grid, finish with the
 // denoising step (1 NFE) and return the x block.
 #include <ATen/core/Generator.h>
@@ -23,7 +24,7 @@ class ScoreModel;
 enum class GridKind { kUniform, kQuadratic };
 
 struct SamplerOptions {
-  /// em | lt | pc | ode
+  /// em | lt | pc | ode | ei
   std::string method = "lt";
   /// Score evaluations allowed, the denoising step included (math.md §4).
   int64_t nfe = 150;
@@ -40,6 +41,12 @@ struct SamplerOptions {
   double rtol = 1e-3;
   /// pc corrector signal-to-noise ratio; ≤ 0: 0.16 for ve, 0.01 otherwise.
   double snr = 0.0;
+  /// ei: order of the x̂ extrapolation, 0…3; −1: the preset's default
+  /// (2 for K ≤ 2, 1 for K ≥ 3; math.md §9).
+  int64_t order = -1;
+  /// ei: x variance v of the frame's Σ₀ (0: x̂ = E[x₀ | u], data prediction;
+  /// the data's variance makes order 0 exact for Gaussian data).
+  double frame_var = 0.0;
   /// dtype of the state (float32; float64 for exact tests).
   at::ScalarType dtype = at::kFloat;
   /// Where the state lives: the model's device (set by the apps from the

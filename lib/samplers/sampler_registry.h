@@ -34,7 +34,7 @@ const Registry<SamplerEntry>& sampler_registry();
 const Registry<OdeSolverEntry>& ode_solver_registry();
 
 namespace detail {
-// The entries, one per file (em.cpp, lt.cpp, pc.cpp, ode.cpp).
+// The entries, one per file (em.cpp, lt.cpp, pc.cpp, ode.cpp, ei.cpp).
 #define HOLD_SAMPLER(id) SamplerEntry id##_sampler();
 #include "hold/samplers/sampler_list.h"
 #undef HOLD_SAMPLER

@@ -95,9 +95,10 @@ TEST_CASE("a registry names the nearest choice of a typo and the key", "[registr
     hold::sampler_registry().at("eem");
     FAIL("no error");
   } catch (const hold::ConfigError& e) {
-    CHECK(std::string(e.what()) == "unknown sampler 'eem', did you mean 'em'? valid: em, lt, pc, ode (sample.method)");
+    CHECK(std::string(e.what()) ==
+          "unknown sampler 'eem', did you mean 'em'? valid: em, lt, pc, ode, ei (sample.method)");
   }
-  CHECK(hold::sampler_registry().choices() == "em | lt | pc | ode");
+  CHECK(hold::sampler_registry().choices() == "em | lt | pc | ode | ei");
   CHECK(hold::sampler_registry().find("lt") != nullptr);
   CHECK(hold::sampler_registry().find("LT") == nullptr);
 }

@@ -13,17 +13,11 @@
 #include "hold/sde/data_frame.h"
 #include "hold/sde/linear_sde.h"
 #include "hold/sde/presets.h"
+#include "support/preset.h"
 
 using namespace hold;
 
 namespace {
-
-LinearSde make(const std::string& name, int order) {
-  SdeConfig c;
-  c.name = name;
-  c.order = order;
-  return make_sde(c);
-}
 
 const std::vector<std::pair<std::string, int>> kPresets = {{"vp", 1}, {"cld", 2}, {"hold", 3}, {"hold", 4}};
 
@@ -77,7 +71,7 @@ TEST_CASE("ei: Gauss–Legendre integrates degree 2n − 1 exactly", "[samplers]
 
 TEST_CASE("ei: order-0 weights equal Φ_{i+1} e_x − Ξ_i Φ_i e_x (quadrature vs closed form)", "[samplers][ei]") {
   for (const auto& [name, order] : kPresets) {
-    const LinearSde sde = make(name, order);
+    const LinearSde sde = preset(name, order);
     for (int n : {5, 20}) {
       const std::vector<double> grid = make_time_grid(GridKind::kQuadratic, n, sde.t_max(), 1e-3);
       const EiCoefficients c = data_frame_coefficients(sde, sde.default_initial_cov(), grid, 0);
@@ -95,7 +89,7 @@ TEST_CASE("ei: order-0 weights equal Φ_{i+1} e_x − Ξ_i Φ_i e_x (quadrature 
 
 TEST_CASE("ei: a step is exact for x̂ polynomial in b of the step's order (RK4 reference)", "[samplers][ei]") {
   for (const auto& [name, order] : kPresets) {
-    const LinearSde sde = make(name, order);
+    const LinearSde sde = preset(name, order);
     const Mat sigma0 = sde.default_initial_cov();
     const std::vector<double> grid = make_time_grid(GridKind::kQuadratic, 6, sde.t_max(), 1e-3);
     for (int q = 1; q <= 3; ++q) {
@@ -124,7 +118,7 @@ TEST_CASE("ei: a step is exact for x̂ polynomial in b of the step's order (RK4 
 
 TEST_CASE("ei: x̂ read off the last-block score of a point mass is the point", "[samplers][ei]") {
   for (const auto& [name, order] : kPresets) {
-    const LinearSde sde = make(name, order);
+    const LinearSde sde = preset(name, order);
     const Mat sigma0 = sde.default_initial_cov();
     const std::vector<double> grid = make_time_grid(GridKind::kQuadratic, 8, sde.t_max(), 1e-3);
     const EiCoefficients c = data_frame_coefficients(sde, sigma0, grid, 0);

@@ -12,12 +12,14 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <vector>
 
 #include "hold/models/gaussian_mixture_oracle.h"
 #include "hold/samplers/sampler.h"
 #include "hold/sde/linear_sde.h"
 #include "hold/sde/presets.h"
 #include "support/allclose.h"
+#include "support/five_modes.h"
 
 namespace hold {
 
@@ -48,11 +50,7 @@ TEST_CASE("Every sampler reproduces the five-mode mixture", "[samplers]") {
   SdeConfig config;
   config.name = c.sde;
   const LinearSde sde = make_sde(config);
-  GaussianMixture mixture;
-  mixture.weights = {1, 1, 1, 1, 1};
-  mixture.means = {{0, 0}, {0.8, 0.8}, {0.8, -0.8}, {-0.8, -0.8}, {-0.8, 0.8}};
-  mixture.stds.assign(5, {0.05, 0.05});
-  GaussianMixtureOracle oracle(sde, mixture);
+  GaussianMixtureOracle oracle(sde, test::five_mode_mixture());
   SamplerOptions o;
   o.method = c.method;
   if (!c.solver.empty()) o.ode_solver = c.solver;
@@ -62,12 +60,11 @@ TEST_CASE("Every sampler reproduces the five-mode mixture", "[samplers]") {
   const SampleResult r = sample(sde, oracle, o, {2}, n, gen);
   CAPTURE(r.nfe);
 
-  auto x = r.x.to(at::kDouble);
-  auto centres = at::tensor(std::vector<double>{0, 0, 0.8, 0.8, 0.8, -0.8, -0.8, -0.8, -0.8, 0.8}).view({5, 2});
-  auto nearest = at::cdist(x, centres).argmin(1);
+  const auto centres = test::five_mode_centres();
+  const std::vector<at::Tensor> modes = test::by_nearest_mode(r.x);
   for (int64_t j = 0; j < 5; ++j) {
     CAPTURE(j);
-    auto xj = x.index({nearest == j});
+    const at::Tensor& xj = modes[j];
     CHECK(xj.size(0) / double(n) == Approx(0.2).margin(0.02));
     CHECK_ALLCLOSE(xj.mean(0), centres[j], 0.02);
     CHECK_ALLCLOSE_REL(xj.std(0), at::full({2}, 0.05, at::kDouble), 0.0, 0.10);

@@ -10,17 +10,11 @@
 #include "hold/sde/data_frame.h"
 #include "hold/sde/linear_sde.h"
 #include "hold/sde/presets.h"
+#include "support/preset.h"
 
 using namespace hold;
 
 namespace {
-
-LinearSde make(const std::string& name, int order = 3) {
-  SdeConfig c;
-  c.name = name;
-  c.order = order;
-  return make_sde(c);
-}
 
 /// Σ₀ = the sampler's (x known, aux εΣ∞_kk) with x variance v.
 Mat frame_sigma0(const LinearSde& sde, double v) {
@@ -65,7 +59,7 @@ Mat reference_flow(const LinearSde& sde, const Mat& sigma0, double b0, double b1
 TEST_CASE("data frame: R Rᵀ = Σ_c and L⁻¹R orthogonal on a quadratic grid down to t_s = 1e-3", "[sde][frame]") {
   const std::vector<std::pair<std::string, int>> presets = {{"cld", 2}, {"hold", 3}, {"hold", 4}};
   for (const auto& [name, order] : presets) {
-    const LinearSde sde = make(name, order);
+    const LinearSde sde = preset(name, order);
     const Mat sigma0 = sde.default_initial_cov();
     const DataFrame frame(sde, sigma0);
     const std::vector<double> times = quadratic_grid(sde.t_max(), 1e-3, 10);
@@ -97,7 +91,7 @@ TEST_CASE("data frame: Ξ = R' R⁻¹ is the flow of F + ½ D Σ_c⁻¹ (RK4 ref
   };
   for (const Case c : {Case{"vp", 1, 0.0}, Case{"cld", 2, 0.0}, Case{"cld", 2, 0.25}, Case{"hold", 3, 0.0},
                        Case{"hold", 3, 0.25}, Case{"hold", 4, 0.0}, Case{"hold", 4, 0.25}}) {
-    const LinearSde sde = make(c.name, c.order);
+    const LinearSde sde = preset(c.name, c.order);
     const Mat sigma0 = frame_sigma0(sde, c.v);
     const std::vector<double> times = quadratic_grid(sde.t_max(), 1e-3, 3);
     const DataFrame frame(sde, sigma0);

@@ -12,4 +12,12 @@ inline LinearSde preset(const std::string& name) {
   return make_sde(c);
 }
 
+/// The same with the order K of the presets that take one (hold).
+inline LinearSde preset(const std::string& name, int order) {
+  SdeConfig c;
+  c.name = name;
+  c.order = order;
+  return make_sde(c);
+}
+
 }  // namespace hold
