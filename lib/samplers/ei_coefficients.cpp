@@ -14,16 +14,11 @@ namespace {
 
 constexpr int kGaussNodes = 16;
 
-/// g = L⁻¹ Φ e_x (forward substitution on Φ's first column).
-std::vector<double> frame_g(const Mat& l, const Mat& phi) {
-  const int k = l.rows();
-  std::vector<double> g(k);
-  for (int i = 0; i < k; ++i) {
-    double v = phi(i, 0);
-    for (int j = 0; j < i; ++j) v -= l(i, j) * g[j];
-    g[i] = v / l(i, i);
-  }
-  return g;
+/// g_K of g = L⁻¹ Φ e_x (Φ's first column).
+double frame_g_last(const Mat& l, const Mat& phi) {
+  Mat e_x(phi.rows(), 1);
+  for (int r = 0; r < phi.rows(); ++r) e_x(r, 0) = phi(r, 0);
+  return solve_lower(l, e_x)(l.rows() - 1, 0);
 }
 
 /// Row K of L⁻¹ (L lower triangular): solves Lᵀ y = e_K by back substitution.
@@ -98,9 +93,11 @@ void gauss_legendre(int n, std::vector<double>* nodes, std::vector<double>* weig
 
 EiCoefficients data_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid,
                                        int order, int panels) {
-  if (order < 0 || order > 3) throw ConfigError("ei order must be 0…3, got " + std::to_string(order));
-  if (grid.size() < 2) throw ConfigError("ei needs at least one step");
-  if (sde.is_subvp()) throw ConfigError("ei's data frame needs the time-change form, which subvp lacks");
+  if (order < 0 || order > 3)
+    throw ConfigError("ei order must be 0…3, got " + std::to_string(order) + " (sample.order)");
+  if (grid.size() < 2) throw ConfigError("ei needs at least one step (sample.nfe)");
+  if (sde.is_subvp())
+    throw ConfigError("ei's data frame needs the time-change form, which subvp lacks (sample.method)");
   const int k = sde.num_blocks();
   const double d_kk = sde.diffusion()(k - 1, k - 1);
   std::vector<double> x, wx;
@@ -125,10 +122,10 @@ EiCoefficients data_frame_coefficients(const LinearSde& sde, const Mat& sigma0, 
   EiCoefficients out;
   for (size_t i = 0; i < grid.size(); ++i) {
     const Mat l = frame.factor_at_b(grid_b[i], grid[i]);
-    const std::vector<double> g = frame_g(l, sde.kernel_at_b(grid_b[i]).phi);
+    const double g_k = frame_g_last(l, sde.kernel_at_b(grid_b[i]).phi);
     const std::vector<double> row = last_row_of_inverse(l);
-    EiNode node{Mat(1, k), l(k - 1, k - 1) / g[k - 1]};
-    for (int c = 0; c < k; ++c) node.xhat_u(0, c) = row[c] / g[k - 1];
+    EiNode node{Mat(1, k), l(k - 1, k - 1) / g_k};
+    for (int c = 0; c < k; ++c) node.xhat_u(0, c) = row[c] / g_k;
     out.nodes.push_back(node);
   }
   for (size_t i = 0; i + 1 < grid.size(); ++i) {
@@ -142,13 +139,13 @@ EiCoefficients data_frame_coefficients(const LinearSde& sde, const Mat& sigma0, 
     for (size_t n = 0; n < qd.b.size(); ++n) {
       const double b = qd.b[n];
       const Mat l = frame.factor_at_b(b, grid[i]);
-      const std::vector<double> g = frame_g(l, sde.kernel_at_b(b).phi);
+      const double g_k = frame_g_last(l, sde.kernel_at_b(b).phi);
       const double ell = l(k - 1, k - 1);
       // Ξ(b_{i+1}, τ) e_K · D_KK g_K/ℓ = R_{i+1} W_τᵀ e_K · D_KK g_K/ℓ² (L⁻¹ e_K = e_K/ℓ):
       // no inverse of the ill-conditioned R_τ near the data.
       const Mat& w_tau = w[grid_index[i] + 1 + n];
       Mat col(k, 1);
-      for (int r = 0; r < k; ++r) col(r, 0) = w_tau(k - 1, r) * d_kk * g[k - 1] / (ell * ell);
+      for (int r = 0; r < k; ++r) col(r, 0) = w_tau(k - 1, r) * d_kk * g_k / (ell * ell);
       const Mat v = r_next * col;
       for (size_t j = 0; j <= q; ++j) step.weights[j] += v * (-0.5 * qd.w[n] * lagrange(basis_nodes, j, b));
     }

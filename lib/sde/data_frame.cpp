@@ -8,31 +8,13 @@
 #include "hold/sde/linear_sde.h"
 
 namespace hold {
-namespace {
-
-/// L⁻¹ B for lower-triangular L (forward substitution, column by column).
-Mat lower_solve(const Mat& l, const Mat& b) {
-  const int n = l.rows();
-  Mat x(n, b.cols());
-  for (int c = 0; c < b.cols(); ++c) {
-    for (int i = 0; i < n; ++i) {
-      double v = b(i, c);
-      for (int j = 0; j < i; ++j) v -= l(i, j) * x(j, c);
-      x(i, c) = v / l(i, i);
-    }
-  }
-  return x;
-}
-
-}  // namespace
-
 DataFrame::DataFrame(const LinearSde& sde, const Mat& sigma0) : sde_(sde), sigma0_(sigma0) {}
 
 Mat DataFrame::factor(double t) const { return factor_at_b(sde_.big_b(t), t); }
 
 Mat DataFrame::rotation_rate(double b, double t) const {
   const Mat l = factor_at_b(b, t);
-  const Mat m = lower_solve(l, sde_.drift() * l);
+  const Mat m = solve_lower(l, sde_.drift() * l);
   const int k = m.rows();
   Mat omega(k, k);
   for (int i = 0; i < k; ++i) {
@@ -102,6 +84,19 @@ std::vector<Mat> DataFrame::rotations_at_b(const std::vector<double>& bs, int ma
     out.push_back(rotation(bs[i], bs[i + 1], steps, t) * out.back());
   }
   return out;
+}
+
+Mat solve_lower(const Mat& l, const Mat& b) {
+  const int n = l.rows();
+  Mat x(n, b.cols());
+  for (int c = 0; c < b.cols(); ++c) {
+    for (int i = 0; i < n; ++i) {
+      double v = b(i, c);
+      for (int j = 0; j < i; ++j) v -= l(i, j) * x(j, c);
+      x(i, c) = v / l(i, i);
+    }
+  }
+  return x;
 }
 
 Mat frame_flow(const Mat& r_to, const Mat& r_from) {

@@ -64,6 +64,9 @@ class DataFrame {
 /// Ξ = R_to R_from⁻¹, the flow of A from the time of r_from to that of r_to.
 Mat frame_flow(const Mat& r_to, const Mat& r_from);
 
+/// L⁻¹ B for lower-triangular L (forward substitution, column by column).
+Mat solve_lower(const Mat& l, const Mat& b);
+
 /// exp(m) for a small K×K matrix (Taylor series with scaling and squaring).
 Mat small_expm(const Mat& m);
 
