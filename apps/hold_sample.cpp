@@ -34,6 +34,7 @@
 #include "hold/io/output_path.h"
 #include "hold/io/plot.h"
 #include "hold/io/sample_batch.h"
+#include "hold/metrics/mixture_modes.h"
 #include "hold/metrics/sample_distance.h"
 #include "hold/models/eps_network.h"
 #include "hold/models/score_model.h"
@@ -45,7 +46,9 @@
 
 namespace {
 
-void write_plot(const std::string& path, const hold::RunConfig& config, const at::Tensor& x,
+/// A scatter plot (2-D) or histogram (1-D) of the samples over fresh data;
+/// false (nothing written) for other dimensions.
+bool write_plot(const std::string& path, const hold::RunConfig& config, const at::Tensor& x,
                 const at::Tensor& reference, const std::string& title) {
   hold::PlotOptions plot;
   plot.title = title;
@@ -58,7 +61,26 @@ void write_plot(const std::string& path, const hold::RunConfig& config, const at
       density = [mixture](const at::Tensor& v) { return mixture.log_prob(v.reshape({-1, 1})).exp(); };
     }
     hold::write_histogram_png(path, x.reshape({-1}), density, reference.reshape({-1}), plot);
+  } else {
+    return false;
   }
+  return true;
+}
+
+/// The mixture's per-mode statistics (metrics/mixture_modes.h) in metrics.json
+/// and the worst of them on stdout.
+void add_mode_metrics(nlohmann::json& j, const at::Tensor& x, const hold::GaussianMixture& mixture) {
+  const hold::MixtureModeReport r = hold::mixture_modes(x, mixture);
+  nlohmann::json modes = nlohmann::json::array();
+  for (const hold::ModeStats& m : r.modes) {
+    modes.push_back({{"weight", m.weight}, {"mean_error", m.mean_error}, {"std_error", m.std_error}});
+  }
+  j["modes"] = modes;
+  j["worst_std_error"] = r.worst_std_error;
+  j["worst_weight_error"] = r.worst_weight_error;
+  j["worst_mean_error"] = r.worst_mean_error;
+  std::printf("modes: worst std error %+.2f %%, worst weight error %.4f, worst mean error %.4f\n",
+              100 * r.worst_std_error, r.worst_weight_error, r.worst_mean_error);
 }
 
 /// Captures the state of the first `rows` samples at `columns` steps spread
@@ -150,11 +172,12 @@ int main(int argc, char** argv) {
         flags.add_config_flag(app, "--sampler", "sample.method", hold::join(hold::sampler_names(), " | "));
         flags.add_config_flag(app, "--nfe", "sample.nfe", "score evaluations allowed, denoising step included");
         flags.add_config_flag(app, "--n", "sample_count", "number of samples");
-        flags.add_config_flag(app, "--grid", "sample.grid", "uniform | quadratic");
+        flags.add_config_flag(app, "--grid", "sample.grid", hold::grid_registry().choices());
         flags.add_config_flag(app, "--solver", "sample.ode_solver",
                               "ode: " + hold::join(hold::ode_solver_names(), " | "));
         flags.add_config_flag(app, "--order", "sample.order",
                               "ei: extrapolation order 0..3 (-1: the preset's default)");
+        flags.add_config_flag(app, "--frame", "sample.frame", "ei: " + hold::ei_frame_registry().choices());
         app.add_flag("--metrics", metrics, "toy data: also report the energy distance to fresh data (metrics.json)");
         app.add_option("--weights", weights, "ema (default) or raw: which weights of the checkpoint to sample with")
             ->check(CLI::IsMember({"ema", "raw"}));
@@ -211,7 +234,7 @@ int main(int argc, char** argv) {
         const at::Tensor reference = hold::reference_data(config.data, n, ref_gen);
         const std::string title =
             config.sde.name + " / " + config.sample.method + " / " + std::to_string(result->nfe) + " NFE";
-        write_plot(out_dir + "/samples.png", config, x, reference, title);
+        const bool plotted = write_plot(out_dir + "/samples.png", config, x, reference, title);
         if (metrics) {
           const double ed = hold::energy_distance(x.to(at::kDouble), reference.to(at::kDouble));
           std::printf("energy_distance: %.6g (vs %lld fresh data points)\n", ed, static_cast<long long>(n));
@@ -220,9 +243,11 @@ int main(int argc, char** argv) {
                               {"n", n},
                               {"energy_distance", ed},
                               {"finite", finite}};
+          if (config.data.name == "gmm" || config.data.name == "gmm1d") add_mode_metrics(j, x, config.data.mixture);
           hold::write_file_atomic(out_dir + "/metrics.json", j.dump(2) + "\n");
         }
-        std::printf("samples: %s/samples.npz\nplot: %s/samples.png\n", out_dir.c_str(), out_dir.c_str());
+        std::printf("samples: %s/samples.npz\n", out_dir.c_str());
+        if (plotted) std::printf("plot: %s/samples.png\n", out_dir.c_str());
         return 0;
       });
 }

@@ -139,14 +139,11 @@ void read_points(const YAML::Node& n, std::vector<std::vector<double>>& out) {
 }
 
 void read(const YAML::Node& n, GridKind& out) {
-  const std::string& s = scalar_of(n, "uniform or quadratic");
-  if (s == "uniform") {
-    out = GridKind::kUniform;
-  } else if (s == "quadratic") {
-    out = GridKind::kQuadratic;
-  } else {
-    throw BadValue("unknown grid '" + s + "', expected one of: uniform, quadratic");
-  }
+  const auto& grids = grid_registry();
+  const std::string& s = scalar_of(n, "a time grid");
+  const auto* entry = grids.find(s);
+  if (entry == nullptr) throw BadValue("unknown grid '" + s + "', expected one of: " + join(grids.names(), ", "));
+  out = entry->value;
 }
 
 void read(const YAML::Node& n, at::ScalarType& out) {
@@ -165,7 +162,11 @@ void emit(YAML::Emitter& out, int64_t v) { out << std::to_string(v); }
 void emit(YAML::Emitter& out, int v) { out << std::to_string(v); }
 void emit(YAML::Emitter& out, bool v) { out << (v ? "true" : "false"); }
 void emit(YAML::Emitter& out, const std::string& v) { out << v; }
-void emit(YAML::Emitter& out, GridKind v) { out << (v == GridKind::kUniform ? "uniform" : "quadratic"); }
+void emit(YAML::Emitter& out, GridKind v) {
+  for (const auto& e : grid_registry().entries()) {
+    if (e.value == v) out << e.name;
+  }
+}
 void emit(YAML::Emitter& out, at::ScalarType v) { out << (v == at::kDouble ? "float64" : "float32"); }
 
 template <class T>
@@ -299,6 +300,7 @@ const std::vector<Key>& keys() {
       HOLD_FIELD("sample.method", sample.method),
       HOLD_FIELD("sample.nfe", sample.nfe),
       HOLD_FIELD("sample.grid", sample.grid),
+      HOLD_FIELD("sample.frame", sample.frame),
       HOLD_FIELD("sample.t_s", sample.t_s),
       HOLD_FIELD("sample.denoise", sample.denoise),
       HOLD_FIELD("sample.ode_solver", sample.ode_solver),

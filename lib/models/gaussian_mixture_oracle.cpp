@@ -19,6 +19,8 @@ struct GaussianMixtureOracle::Coefficients {
   at::Tensor weight;    ///< [G, F, J]: logits = φ(u) · weight
   at::Tensor last_row;  ///< [G, J, d·K]: (P_ji)_{K,l} at i·K + l
   at::Tensor last_pmu;  ///< [G, J, d]: (P_ji μ_ji)_K
+  at::Tensor prec;      ///< [G, J, d·K·K]: (P_ji)_{a,b} at (i·K + a)·K + b
+  at::Tensor pmu;       ///< [G, J, d·K]: (P_ji μ_ji)_a at i·K + a
 };
 
 struct GaussianMixtureOracle::Logits {
@@ -63,6 +65,8 @@ void GaussianMixtureOracle::fill_coefficients(double t, int64_t g, Coefficients&
   auto w = c.weight.accessor<double, 3>()[g];
   auto last_row = c.last_row.accessor<double, 3>()[g];
   auto last_pmu = c.last_pmu.accessor<double, 3>()[g];
+  auto prec_all = c.prec.accessor<double, 3>()[g];
+  auto pmu_all = c.pmu.accessor<double, 3>()[g];
   double weight_sum = 0.0;
   for (double wj : mixture_.weights) weight_sum += wj;
 
@@ -80,7 +84,11 @@ void GaussianMixtureOracle::fill_coefficients(double t, int64_t g, Coefficients&
       for (int r = 0; r < k; ++r) mu(r, 0) = kern.phi(r, 0) * mixture_.means[j][i];
       const Mat pmu = prec * mu;
       for (int a = 0; a < k; ++a) {
-        for (int b = 0; b < k; ++b) w[(a * k + b) * d + i][j] = -0.5 * prec(a, b);
+        for (int b = 0; b < k; ++b) {
+          w[(a * k + b) * d + i][j] = -0.5 * prec(a, b);
+          prec_all[j][(i * k + a) * k + b] = prec(a, b);
+        }
+        pmu_all[j][i * k + a] = pmu(a, 0);
         w[f_lin + a * d + i][j] = pmu(a, 0);
         last_row[j][i * k + a] = prec(k - 1, a);
         constant -= 0.5 * mu(a, 0) * pmu(a, 0) + std::log(chol(a, a));
@@ -105,6 +113,8 @@ std::shared_ptr<const GaussianMixtureOracle::Coefficients> GaussianMixtureOracle
   c->weight = at::zeros({groups, num_features(k, d), j}, at::kDouble);
   c->last_row = at::zeros({groups, j, d * k}, at::kDouble);
   c->last_pmu = at::zeros({groups, j, d}, at::kDouble);
+  c->prec = at::zeros({groups, j, d * k * k}, at::kDouble);
+  c->pmu = at::zeros({groups, j, d * k}, at::kDouble);
   for (int64_t g = 0; g < groups; ++g) fill_coefficients(t_acc[g], g, *c);
   if (shared) {
     cached_ = c;
@@ -140,6 +150,18 @@ at::Tensor GaussianMixtureOracle::exact_score(const at::Tensor& u, const at::Ten
   std::vector<int64_t> shape(u.sizes().begin(), u.sizes().end());
   shape[1] /= k;
   return s.view(shape).to(u.scalar_type());
+}
+
+at::Tensor GaussianMixtureOracle::full_score(const at::Tensor& u, const at::Tensor& t) {
+  const int64_t n = u.size(0), k = sde_.num_blocks(), d = mixture_.dim();
+  const Logits l = logits(u, t);
+  const auto dev = u.device();
+  auto resp = at::softmax(l.logits, 1);                                   // [N, J]
+  auto prec = rows_times(resp, l.coef->prec.to(dev)).view({n, d, k, k});  // Σ_j r_j P_ji
+  auto pmu = rows_times(resp, l.coef->pmu.to(dev)).view({n, d, k});       // Σ_j r_j P_ji μ_ji
+  auto u_dk = l.u3.transpose(1, 2).unsqueeze(2);                          // [N, d, 1, K]
+  auto s = pmu - (prec * u_dk).sum(3);                                    // [N, d, K]
+  return s.transpose(1, 2).contiguous().view(u.sizes()).to(u.scalar_type());
 }
 
 at::Tensor GaussianMixtureOracle::log_prob(const at::Tensor& u, const at::Tensor& t) const {

@@ -34,6 +34,9 @@ class GaussianMixtureOracle : public ScoreModel {
   /// mixture's dimension; t: [N] forward times (all equal: the K×K work is done
   /// once; per-sample times also work). Returns [N, C, ...] in u's dtype.
   at::Tensor score(const at::Tensor& u, const at::Tensor& t) override;
+  /// ∇_u log p_t(u) of all K blocks: [N, K·C, ...] in u's dtype.
+  bool has_full_score() const override { return true; }
+  at::Tensor full_score(const at::Tensor& u, const at::Tensor& t) override;
   /// log p_t(u) of the whole augmented state: [N] float64.
   at::Tensor log_prob(const at::Tensor& u, const at::Tensor& t) const;
   /// The ε a perfect network would predict, −ℓ_t · score, with ℓ_t from the

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "hold/core/error.h"
+
 namespace hold {
 
 class ScoreModel {
@@ -15,6 +17,13 @@ class ScoreModel {
   /// u: state [N, K·C, ...] (float32 or float64); t: [N] float64 forward times.
   /// Returns [N, C, ...] in u's dtype and device.
   virtual at::Tensor score(const at::Tensor& u, const at::Tensor& t) = 0;
+  /// Whether full_score is available: the oracle (its marginal is exact in
+  /// every block); a last-block network is not (gDDIM's R frame needs it).
+  virtual bool has_full_score() const { return false; }
+  /// ∇_u log p_t(u) of every block: [N, K·C, ...] in u's dtype and device.
+  virtual at::Tensor full_score(const at::Tensor& /*u*/, const at::Tensor& /*t*/) {
+    throw UsageError("this model gives only the last block's score, not the full-state score");
+  }
 };
 
 /// Counts score evaluations (NFE); samplers report SampleResult::nfe from it.
@@ -25,6 +34,11 @@ class CountingScoreModel : public ScoreModel {
   at::Tensor score(const at::Tensor& u, const at::Tensor& t) override {
     ++count_;
     return inner_.score(u, t);
+  }
+  bool has_full_score() const override { return inner_.has_full_score(); }
+  at::Tensor full_score(const at::Tensor& u, const at::Tensor& t) override {
+    ++count_;
+    return inner_.full_score(u, t);
   }
   int64_t count() const { return count_; }
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "hold/core/error.h"
 #include "hold/sde/blocks.h"
 #include "hold/sde/linear_sde.h"
 
@@ -55,6 +56,17 @@ at::Tensor reverse_euler_step(const SamplerContext& ctx, const ReverseEuler& c, 
   return next;
 }
 
+ScalarMarginal scalar_marginal(const LinearSde& sde, double t) {
+  return {sde.kernel(t).phi(0, 0), std::sqrt(sde.marginal_cov(t, sde.default_initial_cov())(0, 0))};
+}
+
+void require_single_block(const LinearSde& sde, const std::string& method, const std::string& instead) {
+  if (sde.num_blocks() != 1) {
+    throw ConfigError("the " + method + " sampler needs a single-block SDE (K = 1), but '" + sde.name() +
+                      "' has K = " + std::to_string(sde.num_blocks()) + "; use " + instead + " (sample.method)");
+  }
+}
+
 int64_t steps_for_budget(const SamplerOptions& options, int nfe_per_step) {
   return (options.nfe - (options.denoise ? 1 : 0)) / nfe_per_step;
 }
@@ -62,7 +74,8 @@ int64_t steps_for_budget(const SamplerOptions& options, int nfe_per_step) {
 SampleResult run_fixed_grid(const SamplerContext& ctx, const FixedGridMethod& method, at::Tensor u, double t_start,
                             const StepCallback& callback) {
   const int64_t steps = steps_for_budget(ctx.options, method.nfe_per_step);
-  const std::vector<double> grid = make_time_grid(ctx.options.grid, steps, t_start, ctx.options.t_s);
+  const GridKind kind = ctx.options.grid == GridKind::kAuto ? method.grid : ctx.options.grid;
+  const std::vector<double> grid = make_time_grid(ctx.sde, kind, steps, t_start, ctx.options.t_s);
   const GridStepper step = method.prepare(ctx, grid);
   const int64_t n_steps = steps + (ctx.options.denoise ? 1 : 0);
   for (int64_t i = 0; i < steps; ++i) {

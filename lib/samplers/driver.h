@@ -58,11 +58,15 @@ struct FixedGridMethod {
   int nfe_per_step = 1;
   /// Computes every per-step coefficient of the grid (run once, before the loop).
   std::function<GridStepper(const SamplerContext&, const std::vector<double>& grid)> prepare;
+  /// The grid walked when sample.grid is auto.
+  GridKind grid = GridKind::kQuadratic;
 };
 
 FixedGridMethod em_method();
 FixedGridMethod lt_method();
 FixedGridMethod ei_method();
+FixedGridMethod dpmpp2m_method();
+FixedGridMethod edm_method();
 FixedGridMethod pc_method();
 /// Fixed-step probability-flow ODE with the named tableau (euler | heun | rk4).
 FixedGridMethod ode_fixed_method(const std::string& solver);
@@ -80,6 +84,16 @@ ReverseEuler reverse_euler(const SamplerContext& ctx, double t, double h);
 /// z: noise of one block ([N, C, ...]); undefined for the noise-free mean step.
 at::Tensor reverse_euler_step(const SamplerContext& ctx, const ReverseEuler& c, const at::Tensor& u,
                               const at::Tensor& z);
+
+/// A single-block SDE's marginal at t: u_t = α x₀ + σ z (the sampler's Σ₀ = 0),
+/// so E[x₀ | u] = (u + σ² s) / α. The K = 1 solvers (dpmpp2m, edm) need only this.
+struct ScalarMarginal {
+  double alpha = 1.0;
+  double sigma = 0.0;
+};
+ScalarMarginal scalar_marginal(const LinearSde& sde, double t);
+/// ConfigError naming sample.method unless K = 1 (the K = 1 samplers' check).
+void require_single_block(const LinearSde& sde, const std::string& method, const std::string& instead);
 
 /// Grid steps the NFE budget allows for a method with m evaluations per step:
 /// ⌊(nfe − 1)/m⌋ with the denoising step, ⌊nfe/m⌋ without (math.md §4).

@@ -1,5 +1,5 @@
-// ei: the exponential integrator on the probability-flow ODE in the
-// data-prediction frame (math.md §9), 1 NFE per step. The linear part
+// ei: the exponential integrator on the probability-flow ODE (math.md §9),
+// 1 NFE per step. Frame x (the default), the data-prediction frame: The linear part
 // A = F + ½ D Σ_c⁻¹ is solved exactly (its flow Ξ stays bounded, unlike Φ(−Δb)),
 // and x̂ = E[x₀ | u], read off the last-block score, is extrapolated by a
 // multistep polynomial through the last q + 1 grid nodes:
@@ -8,6 +8,11 @@
 // (samplers/ei_coefficients.h); a step is one score evaluation and q + 2 block
 // maps. Order 0 is DDIM's update in this frame; for K = 1 order q is
 // DPM-Solver++'s multistep data prediction with a polynomial in b.
+// Frame l extrapolates the last block's ε = −ℓ s_K over the linear part F
+// instead (same step, other coefficients): DPM-Solver's noise prediction for
+// K = 1, kept for comparison; for HOLD it diverges at few steps. Frame r is
+// gDDIM's: ε_R = −Rᵀ s of every block, which needs the full-state score (the
+// oracle has it; last-block networks do not).
 #include <ATen/ATen.h>
 
 #include <deque>
@@ -25,10 +30,12 @@ namespace {
 int default_order(const LinearSde& sde) { return sde.num_blocks() >= 3 ? 1 : 2; }
 
 struct EiMaps {
-  std::vector<BlockMap> xhat_u;                ///< per node: a (1×K), x̂ = a·u + α s
+  bool full_score = false;                     ///< frame r: the prediction reads the full-state score
+  std::vector<BlockMap> xhat_u;                ///< per node: a (1×K), x̂ = a·u + α s (frame l: ε, a = 0)
   std::vector<double> xhat_s;                  ///< per node: α
+  std::vector<BlockMap> full_s;                ///< frame r, per node: ε_R = −R_iᵀ s (K×K)
   std::vector<BlockMap> flow;                  ///< per step: Ξ_i
-  std::vector<std::vector<BlockMap>> weights;  ///< per step: c_ij (K×1), newest node first
+  std::vector<std::vector<BlockMap>> weights;  ///< per step: c_ij (K×1; frame r K×K), newest node first
   std::vector<at::Tensor> times;               ///< per node: [N] = t_i
 };
 
@@ -36,12 +43,25 @@ EiMaps prepare_maps(const SamplerContext& ctx, const std::vector<double>& grid) 
   const SamplerOptions& o = ctx.options;
   const int order = o.order >= 0 ? static_cast<int>(o.order) : default_order(ctx.sde);
   Mat sigma0 = ctx.sde.default_initial_cov();
-  sigma0(0, 0) = o.frame_var;
-  const EiCoefficients c = data_frame_coefficients(ctx.sde, sigma0, grid, order);
+  sigma0(0, 0) = o.frame_var;  // frame l: ε of the model's own kernel unless set
+  const EiFrame frame = ei_frame_registry().at(o.frame).value;
   EiMaps m;
+  m.full_score = frame == EiFrame::kR;
+  if (m.full_score && !ctx.model.has_full_score()) {
+    throw ConfigError(
+        "frame r extrapolates ε_R of every block and needs a model with the full-state score (the oracle; "
+        "all-block networks are not trained yet); use x or l (sample.frame)");
+  }
+  const EiCoefficients c = frame == EiFrame::kData       ? data_frame_coefficients(ctx.sde, sigma0, grid, order)
+                           : frame == EiFrame::kCholesky ? cholesky_frame_coefficients(ctx.sde, sigma0, grid, order)
+                                                         : r_frame_coefficients(ctx.sde, sigma0, grid, order);
   for (size_t i = 0; i + 1 < grid.size(); ++i) {
-    m.xhat_u.push_back(ctx.block_map(c.nodes[i].xhat_u));
-    m.xhat_s.push_back(c.nodes[i].xhat_s);
+    if (m.full_score) {
+      m.full_s.push_back(ctx.block_map(c.nodes[i].full_s));
+    } else {
+      m.xhat_u.push_back(ctx.block_map(c.nodes[i].xhat_u));
+      m.xhat_s.push_back(c.nodes[i].xhat_s);
+    }
     m.times.push_back(ctx.times(grid[i]));
     m.flow.push_back(ctx.block_map(c.steps[i].flow));
     std::vector<BlockMap> w;
@@ -51,6 +71,14 @@ EiMaps prepare_maps(const SamplerContext& ctx, const std::vector<double>& grid) 
   return m;
 }
 
+/// The extrapolated quantity at node i: x̂, ε or ε_R (one score evaluation).
+at::Tensor predict(const SamplerContext& ctx, const EiMaps& maps, int64_t i, const at::Tensor& u) {
+  if (maps.full_score) return maps.full_s[i].apply(ctx.model.full_score(u, maps.times[i]));
+  at::Tensor xhat = maps.xhat_u[i].apply(u);
+  xhat.add_(ctx.model.score(u, maps.times[i]), maps.xhat_s[i]);
+  return xhat;
+}
+
 }  // namespace
 
 FixedGridMethod ei_method() {
@@ -58,9 +86,7 @@ FixedGridMethod ei_method() {
     return [&ctx, maps = prepare_maps(ctx, grid), history = std::deque<at::Tensor>()](int64_t i,
                                                                                       const at::Tensor& u) mutable {
       if (i == 0) history.clear();
-      at::Tensor xhat = maps.xhat_u[i].apply(u);
-      xhat.add_(ctx.model.score(u, maps.times[i]), maps.xhat_s[i]);
-      history.push_front(xhat);
+      history.push_front(predict(ctx, maps, i, u));
       const std::vector<BlockMap>& w = maps.weights[i];
       while (history.size() > w.size()) history.pop_back();
       at::Tensor next = maps.flow[i].apply(u);
@@ -70,6 +96,25 @@ FixedGridMethod ei_method() {
   };
   return {"ei", 1, prepare};
 }
+
+}  // namespace hold::detail
+
+namespace hold {
+
+const Registry<Choice<EiFrame>>& ei_frame_registry() {
+  static const Registry<Choice<EiFrame>> registry(
+      "ei frame", "sample.frame",
+      {
+          {"x", EiFrame::kData, "data prediction x̂ = E[x₀ | u] over the bounded flow of F + ½ D Σ_c⁻¹ (the default)"},
+          {"l", EiFrame::kCholesky, "the last block's ε = −ℓ s_K over the flow of F (DPM-Solver's for K = 1)"},
+          {"r", EiFrame::kR, "gDDIM's ε_R = −Rᵀ s of every block over the flow of F (needs the full-state score)"},
+      });
+  return registry;
+}
+
+}  // namespace hold
+
+namespace hold::detail {
 
 SamplerEntry ei_sampler() {
   auto check = [](const SamplerOptions&, const LinearSde& sde) {

@@ -66,6 +66,71 @@ Quadrature interval_quadrature(double b_from, double b_to, int panels, const std
   return q;
 }
 
+/// The Lagrange nodes of step i: b_i, b_{i−1}, …, b_{i−q}, q = min(order, i).
+std::vector<double> basis_of(const std::vector<double>& grid_b, size_t i, int order) {
+  std::vector<double> nodes;
+  for (size_t j = 0; j <= std::min<size_t>(order, i); ++j) nodes.push_back(grid_b[i - j]);
+  return nodes;
+}
+
+/// ∫ f(τ) ℓ_j(τ) dτ over one interval for each basis function j, f(τ) a K×1
+/// column given at the quadrature points by f(n).
+template <class Integrand>
+std::vector<Mat> lagrange_weights(const Quadrature& qd, const std::vector<double>& basis_nodes, const Integrand& f) {
+  std::vector<Mat> weights;
+  for (size_t n = 0; n < qd.b.size(); ++n) {
+    const Mat v = f(n);
+    if (weights.empty()) weights.assign(basis_nodes.size(), Mat(v.rows(), v.cols()));
+    for (size_t j = 0; j < basis_nodes.size(); ++j) weights[j] += v * (qd.w[n] * lagrange(basis_nodes, j, qd.b[n]));
+  }
+  return weights;
+}
+
+void check_request(const LinearSde& sde, const std::vector<double>& grid, int order) {
+  if (order < 0 || order > 3)
+    throw ConfigError("ei order must be 0…3, got " + std::to_string(order) + " (sample.order)");
+  if (grid.size() < 2) throw ConfigError("ei needs at least one step (sample.nfe)");
+  if (sde.is_subvp())
+    throw ConfigError("ei needs the time-change form du = β(t)(F u dt + G dW), which subvp lacks (sample.method)");
+}
+
+/// B(t) at every grid time, and each interval's quadrature.
+void grid_quadrature(const LinearSde& sde, const std::vector<double>& grid, int panels, std::vector<double>* grid_b,
+                     std::vector<Quadrature>* quad) {
+  std::vector<double> x, wx;
+  gauss_legendre(kGaussNodes, &x, &wx);
+  for (double t : grid) grid_b->push_back(sde.big_b(t));
+  for (size_t i = 0; i + 1 < grid.size(); ++i) {
+    quad->push_back(interval_quadrature((*grid_b)[i], (*grid_b)[i + 1], panels, x, wx));
+  }
+}
+
+/// One walk of W through every grid time and quadrature point, in order
+/// (W = I at t_0): W at grid time i is w[grid_index[i]], at quadrature point
+/// n of interval i w[grid_index[i] + 1 + n].
+struct FrameWalk {
+  std::vector<double> all_b;
+  std::vector<size_t> grid_index;
+  std::vector<Mat> w;
+  double t_end = 0.0;
+
+  FrameWalk(const DataFrame& frame, const std::vector<double>& grid, const std::vector<double>& grid_b,
+            const std::vector<Quadrature>& quad)
+      : t_end(grid.back()) {
+    for (size_t i = 0; i < grid.size(); ++i) {
+      grid_index.push_back(all_b.size());
+      all_b.push_back(grid_b[i]);
+      if (i + 1 < grid.size()) all_b.insert(all_b.end(), quad[i].b.begin(), quad[i].b.end());
+    }
+    w = frame.rotations_at_b(all_b, 4096 + static_cast<int>(all_b.size()), t_end);
+  }
+  /// R = L W at walk position i.
+  Mat factor_r(const DataFrame& frame, size_t i) const { return frame.factor_at_b(all_b[i], t_end) * w[i]; }
+};
+
+/// Φ(b_to − b_from) = exp(F (b_to − b_from)): the flow of F alone (frames l, r).
+Mat drift_flow(const LinearSde& sde, double b_to, double b_from) { return small_expm(sde.drift() * (b_to - b_from)); }
+
 }  // namespace
 
 void gauss_legendre(int n, std::vector<double>* nodes, std::vector<double>* weights) {
@@ -93,63 +158,110 @@ void gauss_legendre(int n, std::vector<double>* nodes, std::vector<double>* weig
 
 EiCoefficients data_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid,
                                        int order, int panels) {
-  if (order < 0 || order > 3)
-    throw ConfigError("ei order must be 0…3, got " + std::to_string(order) + " (sample.order)");
-  if (grid.size() < 2) throw ConfigError("ei needs at least one step (sample.nfe)");
-  if (sde.is_subvp())
-    throw ConfigError("ei's data frame needs the time-change form, which subvp lacks (sample.method)");
+  check_request(sde, grid, order);
   const int k = sde.num_blocks();
   const double d_kk = sde.diffusion()(k - 1, k - 1);
-  std::vector<double> x, wx;
-  gauss_legendre(kGaussNodes, &x, &wx);
-
-  // One walk of W through every grid time and quadrature point, in order.
-  std::vector<double> grid_b, all_b;
+  std::vector<double> grid_b;
   std::vector<Quadrature> quad;
-  std::vector<size_t> grid_index;  // position of grid time i in all_b
-  for (size_t i = 0; i < grid.size(); ++i) grid_b.push_back(sde.big_b(grid[i]));
-  for (size_t i = 0; i < grid.size(); ++i) {
-    grid_index.push_back(all_b.size());
-    all_b.push_back(grid_b[i]);
-    if (i + 1 == grid.size()) break;
-    quad.push_back(interval_quadrature(grid_b[i], grid_b[i + 1], panels, x, wx));
-    all_b.insert(all_b.end(), quad.back().b.begin(), quad.back().b.end());
-  }
+  grid_quadrature(sde, grid, panels, &grid_b, &quad);
   const DataFrame frame(sde, sigma0);
-  const std::vector<Mat> w = frame.rotations_at_b(all_b, 4096 + static_cast<int>(all_b.size()), grid.back());
-  auto factor_r = [&](size_t i) { return frame.factor_at_b(all_b[i], grid.back()) * w[i]; };
+  const FrameWalk walk(frame, grid, grid_b, quad);
+  const std::vector<size_t>& grid_index = walk.grid_index;
+  const std::vector<Mat>& w = walk.w;
+  auto factor_r = [&](size_t i) { return walk.factor_r(frame, i); };
 
   EiCoefficients out;
   for (size_t i = 0; i < grid.size(); ++i) {
     const Mat l = frame.factor_at_b(grid_b[i], grid[i]);
     const double g_k = frame_g_last(l, sde.kernel_at_b(grid_b[i]).phi);
     const std::vector<double> row = last_row_of_inverse(l);
-    EiNode node{Mat(1, k), l(k - 1, k - 1) / g_k};
+    EiNode node{Mat(1, k), l(k - 1, k - 1) / g_k, Mat()};
     for (int c = 0; c < k; ++c) node.xhat_u(0, c) = row[c] / g_k;
     out.nodes.push_back(node);
   }
   for (size_t i = 0; i + 1 < grid.size(); ++i) {
     const Mat r_next = factor_r(grid_index[i + 1]);
-    EiStep step{frame_flow(r_next, factor_r(grid_index[i])), {}};
-    const size_t q = std::min<size_t>(order, i);
-    std::vector<double> basis_nodes;
-    for (size_t j = 0; j <= q; ++j) basis_nodes.push_back(grid_b[i - j]);
-    step.weights.assign(q + 1, Mat(k, 1));
     const Quadrature& qd = quad[i];
-    for (size_t n = 0; n < qd.b.size(); ++n) {
+    // Ξ(b_{i+1}, τ) e_K · D_KK g_K/ℓ = R_{i+1} W_τᵀ e_K · D_KK g_K/ℓ² (L⁻¹ e_K = e_K/ℓ):
+    // no inverse of the ill-conditioned R_τ near the data.
+    auto integrand = [&](size_t n) {
       const double b = qd.b[n];
       const Mat l = frame.factor_at_b(b, grid[i]);
       const double g_k = frame_g_last(l, sde.kernel_at_b(b).phi);
       const double ell = l(k - 1, k - 1);
-      // Ξ(b_{i+1}, τ) e_K · D_KK g_K/ℓ = R_{i+1} W_τᵀ e_K · D_KK g_K/ℓ² (L⁻¹ e_K = e_K/ℓ):
-      // no inverse of the ill-conditioned R_τ near the data.
       const Mat& w_tau = w[grid_index[i] + 1 + n];
       Mat col(k, 1);
-      for (int r = 0; r < k; ++r) col(r, 0) = w_tau(k - 1, r) * d_kk * g_k / (ell * ell);
-      const Mat v = r_next * col;
-      for (size_t j = 0; j <= q; ++j) step.weights[j] += v * (-0.5 * qd.w[n] * lagrange(basis_nodes, j, b));
-    }
-    out.steps.push_back(step);
+      for (int r = 0; r < k; ++r) col(r, 0) = -0.5 * w_tau(k - 1, r) * d_kk * g_k / (ell * ell);
+      return Mat(r_next * col);
+    };
+    out.steps.push_back(
+        {frame_flow(r_next, factor_r(grid_index[i])), lagrange_weights(qd, basis_of(grid_b, i, order), integrand)});
+  }
+  return out;
+}
+
+EiCoefficients cholesky_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid,
+                                           int order, int panels) {
+  check_request(sde, grid, order);
+  const int k = sde.num_blocks();
+  const double d_kk = sde.diffusion()(k - 1, k - 1);
+  std::vector<double> grid_b;
+  std::vector<Quadrature> quad;
+  grid_quadrature(sde, grid, panels, &grid_b, &quad);
+  const DataFrame frame(sde, sigma0);
+  auto flow = [&](double b_to, double b_from) { return drift_flow(sde, b_to, b_from); };
+  EiCoefficients out;
+  for (size_t i = 0; i < grid.size(); ++i) {
+    out.nodes.push_back({Mat(1, k), -frame.factor_at_b(grid_b[i], grid[i])(k - 1, k - 1), Mat()});
+  }
+  for (size_t i = 0; i + 1 < grid.size(); ++i) {
+    const Quadrature& qd = quad[i];
+    // ½ Φ(b_{i+1} − τ) D e_K / ℓ_τ: the ODE du/db = F u + ½ D e_K ε/ℓ.
+    auto integrand = [&](size_t n) {
+      const double b = qd.b[n];
+      const Mat phi = flow(grid_b[i + 1], b);
+      Mat col(k, 1);
+      const double scale = 0.5 * d_kk / frame.factor_at_b(b, grid[i])(k - 1, k - 1);
+      for (int r = 0; r < k; ++r) col(r, 0) = phi(r, k - 1) * scale;
+      return col;
+    };
+    out.steps.push_back({flow(grid_b[i + 1], grid_b[i]), lagrange_weights(qd, basis_of(grid_b, i, order), integrand)});
+  }
+  return out;
+}
+
+EiCoefficients r_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid, int order,
+                                    int panels) {
+  check_request(sde, grid, order);
+  const int k = sde.num_blocks();
+  const double d_kk = sde.diffusion()(k - 1, k - 1);
+  std::vector<double> grid_b;
+  std::vector<Quadrature> quad;
+  grid_quadrature(sde, grid, panels, &grid_b, &quad);
+  const DataFrame frame(sde, sigma0);
+  const FrameWalk walk(frame, grid, grid_b, quad);
+  EiCoefficients out;
+  for (size_t i = 0; i < grid.size(); ++i) {
+    EiNode node;
+    node.full_s = walk.factor_r(frame, walk.grid_index[i]).transpose() * -1.0;
+    out.nodes.push_back(node);
+  }
+  for (size_t i = 0; i + 1 < grid.size(); ++i) {
+    const Quadrature& qd = quad[i];
+    // ½ Φ(b_{i+1} − τ) e_K · D_KK W_τ(K, :)/ℓ_τ: an outer product, no R_τ⁻¹.
+    auto integrand = [&](size_t n) {
+      const double b = qd.b[n];
+      const Mat phi = drift_flow(sde, grid_b[i + 1], b);
+      const Mat& w_tau = walk.w[walk.grid_index[i] + 1 + n];
+      const double scale = 0.5 * d_kk / frame.factor_at_b(b, grid[i])(k - 1, k - 1);
+      Mat m(k, k);
+      for (int r = 0; r < k; ++r) {
+        for (int c = 0; c < k; ++c) m(r, c) = phi(r, k - 1) * scale * w_tau(k - 1, c);
+      }
+      return m;
+    };
+    out.steps.push_back(
+        {drift_flow(sde, grid_b[i + 1], grid_b[i]), lagrange_weights(qd, basis_of(grid_b, i, order), integrand)});
   }
   return out;
 }

@@ -24,11 +24,12 @@ class LinearSde;
 struct EiNode {
   Mat xhat_u;           ///< a (1×K): x̂ = a·u + α s_K
   double xhat_s = 0.0;  ///< α
+  Mat full_s;           ///< frame r only: ε_R = full_s · s (K×K, −R_iᵀ, applied to the full score)
 };
 
 struct EiStep {
   Mat flow;                  ///< Ξ_i (K×K)
-  std::vector<Mat> weights;  ///< c_ij (K×1), j = 0…q: x̂ at t_i, t_{i−1}, …
+  std::vector<Mat> weights;  ///< c_ij (K×1; frame r: K×K), j = 0…q: x̂ at t_i, t_{i−1}, …
 };
 
 struct EiCoefficients {
@@ -41,6 +42,26 @@ struct EiCoefficients {
 /// `panels`: Gauss–Legendre panels of 16 nodes per unit of log b (at least one per interval).
 EiCoefficients data_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid,
                                        int order, int panels = 4);
+
+/// The Cholesky frame (`ei --frame l`): the last block's ε = −ℓ s_K (the
+/// BCSM network's own output) is extrapolated instead of x̂, and the linear
+/// part is F alone, whose flow Φ(b_{i+1} − b_i) = exp(F Δb) grows like
+/// |exp(−F Δb)| backwards in time (math.md §9: kept for comparison; it
+/// diverges for HOLD at few steps). Nodes give ε = 0·u + (−ℓ) s_K; weights
+///   C_ij = ½ ∫_{b_i}^{b_{i+1}} Φ(b_{i+1} − τ) D e_K ℓ_τ⁻¹ ℓ_j(τ) dτ.
+EiCoefficients cholesky_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid,
+                                           int order, int panels = 4);
+
+/// gDDIM's R frame (`ei --frame r`): ε_R = −R_τᵀ s of every block (s the
+/// full-state score; R = L W, the data frame's R) is extrapolated over the
+/// flow of F:
+///   u_{i+1} = Φ(Δb) u_i + Σ_j C_ij ε_{R,i−j},
+///   C_ij = ½ ∫_{b_i}^{b_{i+1}} Φ(b_{i+1} − τ) D R_τ⁻ᵀ ℓ_j(τ) dτ,
+/// with D R⁻ᵀ = D_KK e_K W_{K,:}/ℓ (the last row of L⁻ᵀ is e_Kᵀ/ℓ). Order 0 is
+/// exact for Gaussian data when sigma0's x variance is the data's (gDDIM
+/// Prop. 4); Φ(−Δb) is large for HOLD, so the weights cancel (math.md §9).
+EiCoefficients r_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid, int order,
+                                    int panels = 4);
 
 /// Gauss–Legendre nodes and weights on [−1, 1] (Newton on P_n).
 void gauss_legendre(int n, std::vector<double>* nodes, std::vector<double>* weights);

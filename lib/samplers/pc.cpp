@@ -66,12 +66,7 @@ FixedGridMethod pc_method() {
 }
 
 SamplerEntry pc_sampler() {
-  auto check = [](const SamplerOptions&, const LinearSde& sde) {
-    if (sde.num_blocks() != 1) {
-      throw ConfigError("the pc sampler needs a single-block SDE (K = 1), but '" + sde.name() +
-                        "' has K = " + std::to_string(sde.num_blocks()) + "; use em, lt or ode (sample.method)");
-    }
-  };
+  auto check = [](const SamplerOptions&, const LinearSde& sde) { require_single_block(sde, "pc", "em, lt or ode"); };
   return {"pc", "predictor–corrector: reverse diffusion + Langevin corrector (K = 1; 2 NFE per step)", check,
           [](const SamplerOptions&) { return pc_method(); }};
 }

@@ -50,6 +50,7 @@ void SamplerOptions::validate(const LinearSde& sde) const {
   if (!(frame_var >= 0) || !std::isfinite(frame_var)) {
     reject("frame_var must be a finite variance >= 0, got " + fmt(frame_var), "frame_var");
   }
+  ei_frame_registry().at(frame);
   if (entry.check) entry.check(*this, sde);
   if (entry.adaptive(*this)) {
     if (!(atol > 0)) reject("atol must be positive, got " + fmt(atol), "atol");

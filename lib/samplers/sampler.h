@@ -5,7 +5,9 @@
 //   lt   Lie–Trotter / Strang splitting (SSCS for CLD)
 //   pc   predictor–corrector (K = 1 only)
 //   ode  probability-flow ODE: rk45 (adaptive Dormand–Prince), euler, heun, rk4
-//   ei   exponential integrator on the probability-flow ODE, data-prediction frame
+//   ei   exponential integrator on the probability-flow ODE (frames x, l, r)
+//   dpmpp2m  DPM-Solver++ 2M, logSNR steps (K = 1)
+//   edm  Karras et al.'s σ schedule and Heun steps (K = 1)
 // Every run: draw the prior at T, walk the time grid, finish with the
 // denoising step (1 NFE) and return the x block.
 #include <ATen/core/Generator.h>
@@ -16,20 +18,34 @@
 #include <string>
 #include <vector>
 
+#include "hold/core/registry.h"
+
 namespace hold {
 
 class LinearSde;
 class ScoreModel;
 
-enum class GridKind { kUniform, kQuadratic };
+/// The time grids (math.md §4): uniform and quadratic in t; gDDIM's, uniform
+/// in √t; two in the x block's log-SNR λ(t) = log(Φ_xx / √Σ_xx): uniform in λ
+/// (DPM-Solver's) and Karras et al.'s ρ = 7 spacing of σ = e^{−λ}; auto: the
+/// sampler's own (quadratic; logsnr for dpmpp2m, karras for edm).
+enum class GridKind { kUniform, kQuadratic, kGddim, kLogSnr, kKarras, kAuto };
+
+/// sample.grid: uniform | quadratic | gddim | logsnr | karras | auto.
+const Registry<Choice<GridKind>>& grid_registry();
+
+/// The quantity the ei sampler extrapolates (math.md §9).
+enum class EiFrame { kData, kCholesky, kR };
+/// sample.frame: x | l | r.
+const Registry<Choice<EiFrame>>& ei_frame_registry();
 
 struct SamplerOptions {
-  /// em | lt | pc | ode | ei
+  /// em | lt | pc | ode | ei | dpmpp2m | edm
   std::string method = "lt";
   /// Score evaluations allowed, the denoising step included (math.md §4).
   int64_t nfe = 150;
-  /// Time grid: uniform or quadratic (small steps near the data).
-  GridKind grid = GridKind::kQuadratic;
+  /// Time grid (GridKind); auto: the sampler's own.
+  GridKind grid = GridKind::kAuto;
   /// Reverse time ends at t_s (then the denoising step to 0).
   double t_s = 1e-3;
   /// Finish with the denoising step (1 NFE).
@@ -47,6 +63,10 @@ struct SamplerOptions {
   /// ei: x variance v of the frame's Σ₀ (0: x̂ = E[x₀ | u], data prediction;
   /// the data's variance makes order 0 exact for Gaussian data).
   double frame_var = 0.0;
+  /// ei: the frame of the extrapolated quantity: x (x̂ = E[x₀ | u], the
+  /// default), l (the last block's ε = −ℓ s_K, linear part F) or r (gDDIM's
+  /// ε_R of every block; needs the full-state score; math.md §9).
+  std::string frame = "x";
   /// dtype of the state (float32; float64 for exact tests).
   at::ScalarType dtype = at::kFloat;
   /// Where the state lives: the model's device (set by the apps from the
@@ -76,8 +96,14 @@ struct SampleResult {
   int64_t steps = 0;  ///< grid steps taken (denoising excluded)
 };
 
-/// Decreasing forward times t_0 = T > … > t_N = t_s (N+1 values), math.md §4.
+/// Decreasing forward times t_0 = T > … > t_N = t_s (N+1 values), math.md §4,
+/// for the grids that need no SDE (uniform, quadratic, gddim).
 std::vector<double> make_time_grid(GridKind kind, int64_t steps, double t_max, double t_s);
+/// Any grid but auto; logsnr and karras invert the SDE's λ(t) by bisection.
+std::vector<double> make_time_grid(const LinearSde& sde, GridKind kind, int64_t steps, double t_max, double t_s);
+/// λ(t) = log Φ_xx(t) − ½ log Σ_xx(t), the x block's log signal-to-noise
+/// ratio under the sampler's Σ₀ (x known).
+double log_snr(const LinearSde& sde, double t);
 
 /// Draws n samples whose x block has per-sample shape data_shape ({d} or {C,H,W}).
 /// Randomness: prior first, then the method's draws in step order, all from gen.

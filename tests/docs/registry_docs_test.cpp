@@ -85,6 +85,8 @@ TEST_CASE("docs/configuration.md lists every registry's choices in order", "[doc
   check_documented(docs, precision_registry());
   check_documented(docs, sampler_registry());
   check_documented(docs, ode_solver_registry());
+  check_documented(docs, grid_registry());
+  check_documented(docs, ei_frame_registry());
   check_documented(docs, trace_registry());
   check_documented(docs, probe_registry());
   check_documented(docs, backend_registry());
@@ -96,9 +98,9 @@ TEST_CASE("a registry names the nearest choice of a typo and the key", "[registr
     FAIL("no error");
   } catch (const hold::ConfigError& e) {
     CHECK(std::string(e.what()) ==
-          "unknown sampler 'eem', did you mean 'em'? valid: em, lt, pc, ode, ei (sample.method)");
+          "unknown sampler 'eem', did you mean 'em'? valid: em, lt, pc, ode, ei, dpmpp2m, edm (sample.method)");
   }
-  CHECK(hold::sampler_registry().choices() == "em | lt | pc | ode | ei");
+  CHECK(hold::sampler_registry().choices() == "em | lt | pc | ode | ei | dpmpp2m | edm");
   CHECK(hold::sampler_registry().find("lt") != nullptr);
   CHECK(hold::sampler_registry().find("LT") == nullptr);
 }

@@ -186,7 +186,8 @@ TEST_CASE("a value of the wrong type names the key and its line", "[io][config]"
   CHECK(error_of("sde:\n  beta:\n") == "expected a number, got nothing (test.yaml:2 sde.beta)");
   CHECK(error_of("sde:\n  roots: [-1, x]\n") == "expected a number, got 'x' (test.yaml:2 sde.roots)");
   CHECK(error_of("sample:\n  grid: cubic\n") ==
-        "unknown grid 'cubic', expected one of: uniform, quadratic (test.yaml:2 sample.grid)");
+        "unknown grid 'cubic', expected one of: uniform, quadratic, gddim, logsnr, karras, auto (test.yaml:2 "
+        "sample.grid)");
   CHECK(error_of("sample:\n  dtype: float16\n") ==
         "unknown dtype 'float16', expected one of: float32, float64 (test.yaml:2 sample.dtype)");
 }
@@ -289,7 +290,7 @@ TEST_CASE("a missing, unreadable or malformed file names the path", "[io][config
 
 TEST_CASE("config_keys lists every key once", "[io][config]") {
   const auto& keys = config_keys();
-  CHECK(keys.size() == 97);
+  CHECK(keys.size() == 98);
   std::set<std::string> unique(keys.begin(), keys.end());
   CHECK(unique.size() == keys.size());
   CHECK(keys.front() == "seed");
