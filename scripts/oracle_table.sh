@@ -45,6 +45,8 @@ for cfg in sorted(os.listdir(out)):
         nfes.add(int(nfe))
         if m["finite"] < m["n"]:
             cell = "%d non-finite" % (m["n"] - m["finite"])
+        elif abs(m["worst_std_error"]) > 10:
+            cell = "diverges (std ×%.0e)" % (1 + m["worst_std_error"])
         else:
             cell = "%+.1f %% / %.3f / %.1e" % (100 * m["worst_std_error"], m["worst_weight_error"], m["energy_distance"])
         label = name.replace("-", " --frame ")
