@@ -94,16 +94,25 @@ void check_request(const LinearSde& sde, const std::vector<double>& grid, int or
     throw ConfigError("ei needs the time-change form du = β(t)(F u dt + G dW), which subvp lacks (sample.method)");
 }
 
-/// B(t) at every grid time, and each interval's quadrature.
-void grid_quadrature(const LinearSde& sde, const std::vector<double>& grid, int panels, std::vector<double>* grid_b,
-                     std::vector<Quadrature>* quad) {
-  std::vector<double> x, wx;
-  gauss_legendre(kGaussNodes, &x, &wx);
-  for (double t : grid) grid_b->push_back(sde.big_b(t));
-  for (size_t i = 0; i + 1 < grid.size(); ++i) {
-    quad->push_back(interval_quadrature((*grid_b)[i], (*grid_b)[i + 1], panels, x, wx));
+/// What every frame's coefficients start from: the request checked, B(t) at
+/// every grid time, each interval's quadrature and the frame's factors.
+struct FrameSetup {
+  int k;
+  double d_kk;  ///< D_KK, the last block's diffusion
+  std::vector<double> grid_b;
+  std::vector<Quadrature> quad;
+  DataFrame frame;
+
+  FrameSetup(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid, int order, int panels)
+      : k(sde.num_blocks()), d_kk(sde.diffusion()(k - 1, k - 1)), frame(sde, sigma0) {
+    check_request(sde, grid, order);
+    std::vector<double> x, wx;
+    gauss_legendre(kGaussNodes, &x, &wx);
+    for (double t : grid) grid_b.push_back(sde.big_b(t));
+    for (size_t i = 0; i + 1 < grid.size(); ++i)
+      quad.push_back(interval_quadrature(grid_b[i], grid_b[i + 1], panels, x, wx));
   }
-}
+};
 
 /// One walk of W through every grid time and quadrature point, in order
 /// (W = I at t_0): W at grid time i is w[grid_index[i]], at quadrature point
@@ -158,13 +167,12 @@ void gauss_legendre(int n, std::vector<double>* nodes, std::vector<double>* weig
 
 EiCoefficients data_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid,
                                        int order, int panels) {
-  check_request(sde, grid, order);
-  const int k = sde.num_blocks();
-  const double d_kk = sde.diffusion()(k - 1, k - 1);
-  std::vector<double> grid_b;
-  std::vector<Quadrature> quad;
-  grid_quadrature(sde, grid, panels, &grid_b, &quad);
-  const DataFrame frame(sde, sigma0);
+  const FrameSetup setup(sde, sigma0, grid, order, panels);
+  const int k = setup.k;
+  const double d_kk = setup.d_kk;
+  const std::vector<double>& grid_b = setup.grid_b;
+  const std::vector<Quadrature>& quad = setup.quad;
+  const DataFrame& frame = setup.frame;
   const FrameWalk walk(frame, grid, grid_b, quad);
   const std::vector<size_t>& grid_index = walk.grid_index;
   const std::vector<Mat>& w = walk.w;
@@ -202,13 +210,12 @@ EiCoefficients data_frame_coefficients(const LinearSde& sde, const Mat& sigma0, 
 
 EiCoefficients cholesky_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid,
                                            int order, int panels) {
-  check_request(sde, grid, order);
-  const int k = sde.num_blocks();
-  const double d_kk = sde.diffusion()(k - 1, k - 1);
-  std::vector<double> grid_b;
-  std::vector<Quadrature> quad;
-  grid_quadrature(sde, grid, panels, &grid_b, &quad);
-  const DataFrame frame(sde, sigma0);
+  const FrameSetup setup(sde, sigma0, grid, order, panels);
+  const int k = setup.k;
+  const double d_kk = setup.d_kk;
+  const std::vector<double>& grid_b = setup.grid_b;
+  const std::vector<Quadrature>& quad = setup.quad;
+  const DataFrame& frame = setup.frame;
   auto flow = [&](double b_to, double b_from) { return drift_flow(sde, b_to, b_from); };
   EiCoefficients out;
   for (size_t i = 0; i < grid.size(); ++i) {
@@ -232,13 +239,12 @@ EiCoefficients cholesky_frame_coefficients(const LinearSde& sde, const Mat& sigm
 
 EiCoefficients r_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid, int order,
                                     int panels) {
-  check_request(sde, grid, order);
-  const int k = sde.num_blocks();
-  const double d_kk = sde.diffusion()(k - 1, k - 1);
-  std::vector<double> grid_b;
-  std::vector<Quadrature> quad;
-  grid_quadrature(sde, grid, panels, &grid_b, &quad);
-  const DataFrame frame(sde, sigma0);
+  const FrameSetup setup(sde, sigma0, grid, order, panels);
+  const int k = setup.k;
+  const double d_kk = setup.d_kk;
+  const std::vector<double>& grid_b = setup.grid_b;
+  const std::vector<Quadrature>& quad = setup.quad;
+  const DataFrame& frame = setup.frame;
   const FrameWalk walk(frame, grid, grid_b, quad);
   EiCoefficients out;
   for (size_t i = 0; i < grid.size(); ++i) {

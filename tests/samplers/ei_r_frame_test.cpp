@@ -12,36 +12,22 @@
 #include "hold/models/gaussian_mixture_oracle.h"
 #include "hold/samplers/sampler.h"
 #include "hold/sde/linear_sde.h"
+#include "support/oracle_runs.h"
 #include "support/preset.h"
 
 namespace hold {
 namespace {
 
-GaussianMixture single_gaussian(double mean, double std) {
-  GaussianMixture m;
-  m.weights = {1.0};
-  m.means = {{mean}};
-  m.stds = {{std}};
-  return m;
-}
+using test::max_abs;
+using test::prior_states;
+using test::single_gaussian;
 
-at::Tensor prior_states(const LinearSde& sde) {
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(7);
-  return sde.prior_sample({16, sde.num_blocks()}, gen, at::kDouble);
-}
-
-at::Tensor run(const LinearSde& sde, ScoreModel& model, const at::Tensor& u0, SamplerOptions o) {
-  o.denoise = false;
-  o.dtype = at::kDouble;
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
-  return sample_from(sde, model, o, u0, sde.t_max(), gen).u;
+at::Tensor run(const LinearSde& sde, ScoreModel& model, const at::Tensor& u0, const SamplerOptions& o) {
+  return test::solve_to_t_s(sde, model, u0, o).u;
 }
 
 at::Tensor reference(const LinearSde& sde, ScoreModel& model, const at::Tensor& u0) {
-  SamplerOptions o;
-  o.method = "ode";
-  o.atol = o.rtol = 1e-11;
-  return run(sde, model, u0, o);
+  return run(sde, model, u0, test::rk45(1e-11));
 }
 
 SamplerOptions r_frame(int64_t nfe, int64_t order, double frame_var) {
@@ -53,8 +39,6 @@ SamplerOptions r_frame(int64_t nfe, int64_t order, double frame_var) {
   o.frame_var = frame_var;
   return o;
 }
-
-double max_abs(const at::Tensor& t) { return t.abs().max().item<double>(); }
 
 /// The oracle's last-block score only, as a trained last-block network gives.
 struct LastBlockOnly : ScoreModel {

@@ -16,35 +16,19 @@
 #include "hold/sde/presets.h"
 #include "support/allclose.h"
 #include "support/five_modes.h"
+#include "support/oracle_runs.h"
 #include "support/preset.h"
 
 namespace hold {
 namespace {
 
-GaussianMixture single_gaussian(double mean, double std) {
-  GaussianMixture m;
-  m.weights = {1.0};
-  m.means = {{mean}};
-  m.stds = {{std}};
-  return m;
-}
-
-/// 16 states from the prior at T (float64), the same for every run.
-at::Tensor prior_states(const LinearSde& sde) {
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(7);
-  return sde.prior_sample({16, sde.num_blocks()}, gen, at::kDouble);
-}
+using test::max_abs;
+using test::prior_states;
+using test::single_gaussian;
 
 /// The probability-flow ODE's solution at t_s from `u0` at T: rk45 at 1e-11.
 at::Tensor reference(const LinearSde& sde, ScoreModel& model, const at::Tensor& u0) {
-  SamplerOptions o;
-  o.method = "ode";
-  o.ode_solver = "rk45";
-  o.atol = o.rtol = 1e-11;
-  o.denoise = false;
-  o.dtype = at::kDouble;
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
-  return sample_from(sde, model, o, u0, sde.t_max(), gen).u;
+  return test::solve_to_t_s(sde, model, u0, test::rk45(1e-11)).u;
 }
 
 at::Tensor ei(const LinearSde& sde, ScoreModel& model, const at::Tensor& u0, int64_t nfe, int64_t order,
@@ -54,13 +38,8 @@ at::Tensor ei(const LinearSde& sde, ScoreModel& model, const at::Tensor& u0, int
   o.nfe = nfe;
   o.order = order;
   o.frame_var = frame_var;
-  o.denoise = false;
-  o.dtype = at::kDouble;
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
-  return sample_from(sde, model, o, u0, sde.t_max(), gen).u;
+  return test::solve_to_t_s(sde, model, u0, o).u;
 }
-
-double max_abs(const at::Tensor& t) { return t.abs().max().item<double>(); }
 
 }  // namespace
 

@@ -14,35 +14,25 @@
 #include "hold/samplers/sampler.h"
 #include "hold/sde/linear_sde.h"
 #include "support/five_modes.h"
+#include "support/oracle_runs.h"
 #include "support/preset.h"
 
 namespace hold {
 namespace {
-
-GaussianMixture single_gaussian() {
-  GaussianMixture m;
-  m.weights = {1.0};
-  m.means = {{0.3}};
-  m.stds = {{0.5}};
-  return m;
-}
-
-at::Tensor prior_states(const LinearSde& sde, int64_t n, int64_t d) {
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(7);
-  return sde.prior_sample({n, sde.num_blocks() * d}, gen, at::kDouble);
-}
 
 struct Run {
   at::Tensor u;
   int64_t nfe = 0;
 };
 
+using test::max_abs;
+using test::prior_states;
+using test::rk45;
+using test::single_gaussian;
+
 /// The state at t_s (no denoising step), float64, from u0 at T.
-Run solve(const LinearSde& sde, ScoreModel& model, const at::Tensor& u0, SamplerOptions o) {
-  o.denoise = false;
-  o.dtype = at::kDouble;
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
-  const SampleResult r = sample_from(sde, model, o, u0, sde.t_max(), gen);
+Run solve(const LinearSde& sde, ScoreModel& model, const at::Tensor& u0, const SamplerOptions& o) {
+  const SampleResult r = test::solve_to_t_s(sde, model, u0, o);
   return {r.u, r.nfe};
 }
 
@@ -52,16 +42,6 @@ SamplerOptions method(const std::string& name, int64_t nfe) {
   o.nfe = nfe;
   return o;
 }
-
-SamplerOptions rk45(double tol) {
-  SamplerOptions o;
-  o.method = "ode";
-  o.ode_solver = "rk45";
-  o.atol = o.rtol = tol;
-  return o;
-}
-
-double max_abs(const at::Tensor& t) { return t.abs().max().item<double>(); }
 
 }  // namespace
 
