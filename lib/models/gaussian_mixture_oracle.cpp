@@ -164,6 +164,10 @@ at::Tensor GaussianMixtureOracle::full_score(const at::Tensor& u, const at::Tens
   return s.transpose(1, 2).contiguous().view(u.sizes()).to(u.scalar_type());
 }
 
+at::Tensor GaussianMixtureOracle::log_responsibilities(const at::Tensor& u, const at::Tensor& t) const {
+  return at::log_softmax(logits(u, t).logits, 1);
+}
+
 at::Tensor GaussianMixtureOracle::log_prob(const at::Tensor& u, const at::Tensor& t) const {
   return at::logsumexp(logits(u, t).logits, 1);
 }

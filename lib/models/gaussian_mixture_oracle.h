@@ -37,6 +37,10 @@ class GaussianMixtureOracle : public ScoreModel {
   /// ∇_u log p_t(u) of all K blocks: [N, K·C, ...] in u's dtype.
   bool has_full_score() const override { return true; }
   at::Tensor full_score(const at::Tensor& u, const at::Tensor& t) override;
+  /// log p_t(y = j | u), the exact noise-conditional classifier when the
+  /// classes are the components (issue 14): [N, J] float64, differentiable
+  /// in u (autograd), rows summing to 1 after exp.
+  at::Tensor log_responsibilities(const at::Tensor& u, const at::Tensor& t) const;
   /// log p_t(u) of the whole augmented state: [N] float64.
   at::Tensor log_prob(const at::Tensor& u, const at::Tensor& t) const;
   /// The ε a perfect network would predict, −ℓ_t · score, with ℓ_t from the
