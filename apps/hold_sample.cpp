@@ -243,7 +243,7 @@ int main(int argc, char** argv) {
                               {"n", n},
                               {"energy_distance", ed},
                               {"finite", finite}};
-          if (config.data.name == "gmm" || config.data.name == "gmm1d") add_mode_metrics(j, x, config.data.mixture);
+          if (!config.data.mixture.weights.empty()) add_mode_metrics(j, x, config.data.mixture);
           hold::write_file_atomic(out_dir + "/metrics.json", j.dump(2) + "\n");
         }
         std::printf("samples: %s/samples.npz\n", out_dir.c_str());

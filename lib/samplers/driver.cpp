@@ -6,7 +6,9 @@
 
 #include "hold/core/error.h"
 #include "hold/sde/blocks.h"
+#include "hold/sde/linear_kernel.h"
 #include "hold/sde/linear_sde.h"
+#include "hold/sde/mat.h"
 
 namespace hold::detail {
 
@@ -57,7 +59,9 @@ at::Tensor reverse_euler_step(const SamplerContext& ctx, const ReverseEuler& c, 
 }
 
 ScalarMarginal scalar_marginal(const LinearSde& sde, double t) {
-  return {sde.kernel(t).phi(0, 0), std::sqrt(sde.marginal_cov(t, sde.default_initial_cov())(0, 0))};
+  const Kernel kern = sde.kernel(t);  // one kernel: Σ_c = Φ Σ₀ Φᵀ + Q
+  const double var = congruence(kern.phi, sde.default_initial_cov())(0, 0) + kern.q(0, 0);
+  return {kern.phi(0, 0), std::sqrt(var)};
 }
 
 void require_single_block(const LinearSde& sde, const std::string& method, const std::string& instead) {

@@ -86,7 +86,8 @@ at::Tensor reverse_euler_step(const SamplerContext& ctx, const ReverseEuler& c, 
                               const at::Tensor& z);
 
 /// A single-block SDE's marginal at t: u_t = α x₀ + σ z (the sampler's Σ₀ = 0),
-/// so E[x₀ | u] = (u + σ² s) / α. The K = 1 solvers (dpmpp2m, edm) need only this.
+/// so E[x₀ | u] = (u + σ² s) / α. The K = 1 solvers (dpmpp2m, edm) need only
+/// this; for K ≥ 2 it is the x block's (α = Φ_xx, σ² = Σ_xx: the log-SNR grids).
 struct ScalarMarginal {
   double alpha = 1.0;
   double sigma = 0.0;

@@ -140,6 +140,21 @@ struct FrameWalk {
 /// Φ(b_to − b_from) = exp(F (b_to − b_from)): the flow of F alone (frames l, r).
 Mat drift_flow(const LinearSde& sde, double b_to, double b_from) { return small_expm(sde.drift() * (b_to - b_from)); }
 
+/// The skeleton every frame shares: node(i) at each grid time, and per step
+/// the flow(i) and the Lagrange weights of integrand(i, n) (its value at
+/// quadrature point n of interval i).
+template <class Node, class Flow, class Integrand>
+EiCoefficients assemble(const FrameSetup& s, int order, const Node& node, const Flow& flow,
+                        const Integrand& integrand) {
+  EiCoefficients out;
+  for (size_t i = 0; i < s.grid_b.size(); ++i) out.nodes.push_back(node(i));
+  for (size_t i = 0; i + 1 < s.grid_b.size(); ++i) {
+    auto at_point = [&](size_t n) { return integrand(i, n); };
+    out.steps.push_back({flow(i), lagrange_weights(s.quad[i], basis_of(s.grid_b, i, order), at_point)});
+  }
+  return out;
+}
+
 }  // namespace
 
 void gauss_legendre(int n, std::vector<double>* nodes, std::vector<double>* weights) {
@@ -167,109 +182,77 @@ void gauss_legendre(int n, std::vector<double>* nodes, std::vector<double>* weig
 
 EiCoefficients data_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid,
                                        int order, int panels) {
-  const FrameSetup setup(sde, sigma0, grid, order, panels);
-  const int k = setup.k;
-  const double d_kk = setup.d_kk;
-  const std::vector<double>& grid_b = setup.grid_b;
-  const std::vector<Quadrature>& quad = setup.quad;
-  const DataFrame& frame = setup.frame;
-  const FrameWalk walk(frame, grid, grid_b, quad);
-  const std::vector<size_t>& grid_index = walk.grid_index;
-  const std::vector<Mat>& w = walk.w;
-  auto factor_r = [&](size_t i) { return walk.factor_r(frame, i); };
-
-  EiCoefficients out;
-  for (size_t i = 0; i < grid.size(); ++i) {
-    const Mat l = frame.factor_at_b(grid_b[i], grid[i]);
-    const double g_k = frame_g_last(l, sde.kernel_at_b(grid_b[i]).phi);
+  const FrameSetup s(sde, sigma0, grid, order, panels);
+  const FrameWalk walk(s.frame, grid, s.grid_b, s.quad);
+  const int k = s.k;
+  std::vector<Mat> r;  // R at each grid time
+  for (size_t i = 0; i < grid.size(); ++i) r.push_back(walk.factor_r(s.frame, walk.grid_index[i]));
+  auto node = [&](size_t i) {
+    const Mat l = s.frame.factor_at_b(s.grid_b[i], grid[i]);
+    const double g_k = frame_g_last(l, sde.kernel_at_b(s.grid_b[i]).phi);
     const std::vector<double> row = last_row_of_inverse(l);
-    EiNode node{Mat(1, k), l(k - 1, k - 1) / g_k, Mat()};
-    for (int c = 0; c < k; ++c) node.xhat_u(0, c) = row[c] / g_k;
-    out.nodes.push_back(node);
-  }
-  for (size_t i = 0; i + 1 < grid.size(); ++i) {
-    const Mat r_next = factor_r(grid_index[i + 1]);
-    const Quadrature& qd = quad[i];
-    // Ξ(b_{i+1}, τ) e_K · D_KK g_K/ℓ = R_{i+1} W_τᵀ e_K · D_KK g_K/ℓ² (L⁻¹ e_K = e_K/ℓ):
-    // no inverse of the ill-conditioned R_τ near the data.
-    auto integrand = [&](size_t n) {
-      const double b = qd.b[n];
-      const Mat l = frame.factor_at_b(b, grid[i]);
-      const double g_k = frame_g_last(l, sde.kernel_at_b(b).phi);
-      const double ell = l(k - 1, k - 1);
-      const Mat& w_tau = w[grid_index[i] + 1 + n];
-      Mat col(k, 1);
-      for (int r = 0; r < k; ++r) col(r, 0) = -0.5 * w_tau(k - 1, r) * d_kk * g_k / (ell * ell);
-      return Mat(r_next * col);
-    };
-    out.steps.push_back(
-        {frame_flow(r_next, factor_r(grid_index[i])), lagrange_weights(qd, basis_of(grid_b, i, order), integrand)});
-  }
-  return out;
+    EiNode out{Mat(1, k), l(k - 1, k - 1) / g_k, Mat()};
+    for (int c = 0; c < k; ++c) out.xhat_u(0, c) = row[c] / g_k;
+    return out;
+  };
+  auto flow = [&](size_t i) { return frame_flow(r[i + 1], r[i]); };
+  // Ξ(b_{i+1}, τ) e_K · D_KK g_K/ℓ = R_{i+1} W_τᵀ e_K · D_KK g_K/ℓ² (L⁻¹ e_K = e_K/ℓ):
+  // no inverse of the ill-conditioned R_τ near the data.
+  auto integrand = [&](size_t i, size_t n) {
+    const double b = s.quad[i].b[n];
+    const Mat l = s.frame.factor_at_b(b, grid[i]);
+    const double g_k = frame_g_last(l, sde.kernel_at_b(b).phi);
+    const double ell = l(k - 1, k - 1);
+    const Mat& w_tau = walk.w[walk.grid_index[i] + 1 + n];
+    Mat col(k, 1);
+    for (int r = 0; r < k; ++r) col(r, 0) = -0.5 * w_tau(k - 1, r) * s.d_kk * g_k / (ell * ell);
+    return Mat(r[i + 1] * col);
+  };
+  return assemble(s, order, node, flow, integrand);
 }
 
 EiCoefficients cholesky_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid,
                                            int order, int panels) {
-  const FrameSetup setup(sde, sigma0, grid, order, panels);
-  const int k = setup.k;
-  const double d_kk = setup.d_kk;
-  const std::vector<double>& grid_b = setup.grid_b;
-  const std::vector<Quadrature>& quad = setup.quad;
-  const DataFrame& frame = setup.frame;
-  auto flow = [&](double b_to, double b_from) { return drift_flow(sde, b_to, b_from); };
-  EiCoefficients out;
-  for (size_t i = 0; i < grid.size(); ++i) {
-    out.nodes.push_back({Mat(1, k), -frame.factor_at_b(grid_b[i], grid[i])(k - 1, k - 1), Mat()});
-  }
-  for (size_t i = 0; i + 1 < grid.size(); ++i) {
-    const Quadrature& qd = quad[i];
-    // ½ Φ(b_{i+1} − τ) D e_K / ℓ_τ: the ODE du/db = F u + ½ D e_K ε/ℓ.
-    auto integrand = [&](size_t n) {
-      const double b = qd.b[n];
-      const Mat phi = flow(grid_b[i + 1], b);
-      Mat col(k, 1);
-      const double scale = 0.5 * d_kk / frame.factor_at_b(b, grid[i])(k - 1, k - 1);
-      for (int r = 0; r < k; ++r) col(r, 0) = phi(r, k - 1) * scale;
-      return col;
-    };
-    out.steps.push_back({flow(grid_b[i + 1], grid_b[i]), lagrange_weights(qd, basis_of(grid_b, i, order), integrand)});
-  }
-  return out;
+  const FrameSetup s(sde, sigma0, grid, order, panels);
+  const int k = s.k;
+  auto node = [&](size_t i) {
+    return EiNode{Mat(1, k), -s.frame.factor_at_b(s.grid_b[i], grid[i])(k - 1, k - 1), Mat()};
+  };
+  auto flow = [&](size_t i) { return drift_flow(sde, s.grid_b[i + 1], s.grid_b[i]); };
+  // ½ Φ(b_{i+1} − τ) D e_K / ℓ_τ: the ODE du/db = F u + ½ D e_K ε/ℓ.
+  auto integrand = [&](size_t i, size_t n) {
+    const double b = s.quad[i].b[n];
+    const Mat phi = drift_flow(sde, s.grid_b[i + 1], b);
+    const double scale = 0.5 * s.d_kk / s.frame.factor_at_b(b, grid[i])(k - 1, k - 1);
+    Mat col(k, 1);
+    for (int r = 0; r < k; ++r) col(r, 0) = phi(r, k - 1) * scale;
+    return col;
+  };
+  return assemble(s, order, node, flow, integrand);
 }
 
 EiCoefficients r_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid, int order,
                                     int panels) {
-  const FrameSetup setup(sde, sigma0, grid, order, panels);
-  const int k = setup.k;
-  const double d_kk = setup.d_kk;
-  const std::vector<double>& grid_b = setup.grid_b;
-  const std::vector<Quadrature>& quad = setup.quad;
-  const DataFrame& frame = setup.frame;
-  const FrameWalk walk(frame, grid, grid_b, quad);
-  EiCoefficients out;
-  for (size_t i = 0; i < grid.size(); ++i) {
-    EiNode node;
-    node.full_s = walk.factor_r(frame, walk.grid_index[i]).transpose() * -1.0;
-    out.nodes.push_back(node);
-  }
-  for (size_t i = 0; i + 1 < grid.size(); ++i) {
-    const Quadrature& qd = quad[i];
-    // ½ Φ(b_{i+1} − τ) e_K · D_KK W_τ(K, :)/ℓ_τ: an outer product, no R_τ⁻¹.
-    auto integrand = [&](size_t n) {
-      const double b = qd.b[n];
-      const Mat phi = drift_flow(sde, grid_b[i + 1], b);
-      const Mat& w_tau = walk.w[walk.grid_index[i] + 1 + n];
-      const double scale = 0.5 * d_kk / frame.factor_at_b(b, grid[i])(k - 1, k - 1);
-      Mat m(k, k);
-      for (int r = 0; r < k; ++r) {
-        for (int c = 0; c < k; ++c) m(r, c) = phi(r, k - 1) * scale * w_tau(k - 1, c);
-      }
-      return m;
-    };
-    out.steps.push_back(
-        {drift_flow(sde, grid_b[i + 1], grid_b[i]), lagrange_weights(qd, basis_of(grid_b, i, order), integrand)});
-  }
-  return out;
+  const FrameSetup s(sde, sigma0, grid, order, panels);
+  const FrameWalk walk(s.frame, grid, s.grid_b, s.quad);
+  const int k = s.k;
+  auto node = [&](size_t i) {
+    return EiNode{Mat(), 0.0, walk.factor_r(s.frame, walk.grid_index[i]).transpose() * -1.0};
+  };
+  auto flow = [&](size_t i) { return drift_flow(sde, s.grid_b[i + 1], s.grid_b[i]); };
+  // ½ Φ(b_{i+1} − τ) e_K · D_KK W_τ(K, :)/ℓ_τ: an outer product, no R_τ⁻¹.
+  auto integrand = [&](size_t i, size_t n) {
+    const double b = s.quad[i].b[n];
+    const Mat phi = drift_flow(sde, s.grid_b[i + 1], b);
+    const Mat& w_tau = walk.w[walk.grid_index[i] + 1 + n];
+    const double scale = 0.5 * s.d_kk / s.frame.factor_at_b(b, grid[i])(k - 1, k - 1);
+    Mat m(k, k);
+    for (int r = 0; r < k; ++r) {
+      for (int c = 0; c < k; ++c) m(r, c) = phi(r, k - 1) * scale * w_tau(k - 1, c);
+    }
+    return m;
+  };
+  return assemble(s, order, node, flow, integrand);
 }
 
 }  // namespace hold

@@ -4,6 +4,7 @@
 
 #include "hold/core/error.h"
 #include "hold/core/format.h"
+#include "hold/samplers/driver.h"
 #include "hold/samplers/sampler.h"
 #include "hold/sde/linear_sde.h"
 
@@ -75,9 +76,8 @@ const Registry<Choice<GridKind>>& grid_registry() {
 }
 
 double log_snr(const LinearSde& sde, double t) {
-  const double alpha = sde.kernel(t).phi(0, 0);
-  const double var = sde.marginal_cov(t, sde.default_initial_cov())(0, 0);
-  return std::log(std::abs(alpha)) - 0.5 * std::log(var);
+  const detail::ScalarMarginal m = detail::scalar_marginal(sde, t);
+  return std::log(std::abs(m.alpha) / m.sigma);
 }
 
 std::vector<double> make_time_grid(GridKind kind, int64_t steps, double t_max, double t_s) {
