@@ -178,6 +178,8 @@ int main(int argc, char** argv) {
         flags.add_config_flag(app, "--order", "sample.order",
                               "ei: extrapolation order 0..3 (-1: the preset's default)");
         flags.add_config_flag(app, "--frame", "sample.frame", "ei: " + hold::ei_frame_registry().choices());
+        flags.add_config_flag(app, "--eta", "sample.eta",
+                              "ei, frame x: stochastic variant, 0 (the ODE, default) … 1 (the reverse SDE)");
         app.add_flag("--metrics", metrics, "toy data: also report the energy distance to fresh data (metrics.json)");
         app.add_option("--weights", weights, "ema (default) or raw: which weights of the checkpoint to sample with")
             ->check(CLI::IsMember({"ema", "raw"}));

@@ -281,6 +281,7 @@ const std::vector<Key>& keys() {
       HOLD_FIELD("objective.blocks", objective.blocks),
       HOLD_FIELD("objective.weighting", objective.weighting),
       HOLD_FIELD("objective.t_eps", objective.t_eps),
+      HOLD_FIELD("objective.target", objective.target),
 
       HOLD_FIELD("train.steps", train.steps),
       HOLD_FIELD("train.batch_size", train.batch_size),
@@ -309,6 +310,7 @@ const std::vector<Key>& keys() {
       HOLD_FIELD("sample.snr", sample.snr),
       HOLD_FIELD("sample.order", sample.order),
       HOLD_FIELD("sample.frame_var", sample.frame_var),
+      HOLD_FIELD("sample.eta", sample.eta),
       HOLD_FIELD("sample.dtype", sample.dtype),
 
       HOLD_FIELD("likelihood.t_eps", likelihood.t_eps),

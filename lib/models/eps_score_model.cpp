@@ -5,12 +5,14 @@
 
 #include "hold/models/eps_network.h"
 #include "hold/sde/blocks.h"
+#include "hold/sde/data_frame.h"
 #include "hold/sde/linear_sde.h"
 
 namespace hold {
 
-EpsScoreModel::EpsScoreModel(std::shared_ptr<EpsNetwork> net, const LinearSde& sde, const Mat& sigma0, bool mixed_score)
-    : net_(std::move(net)), sde_(sde), sigma0_(sigma0), mixed_score_(mixed_score) {
+EpsScoreModel::EpsScoreModel(std::shared_ptr<EpsNetwork> net, const LinearSde& sde, const Mat& sigma0, bool mixed_score,
+                             bool all_blocks)
+    : net_(std::move(net)), sde_(sde), sigma0_(sigma0), mixed_score_(mixed_score), all_blocks_(all_blocks) {
   TORCH_CHECK(net_ != nullptr, "EpsScoreModel: no network");
   const auto params = net_->parameters();
   TORCH_CHECK(!params.empty(), "EpsScoreModel: the network has no parameters");
@@ -38,6 +40,12 @@ EpsScoreModel::Coefficients EpsScoreModel::coefficients(double t) const {
   c.t = t;
   c.ell = ell(t);
   if (mixed_score_) c.gauss_row = gauss_precision_row(t);
+  if (all_blocks_) {
+    c.factor = sde_.marginal_factor(t, sigma0_);
+    if (mixed_score_ && !try_inverse(sde_.marginal_cov(t, gauss_sigma0_), &c.precision)) {
+      sde_.fail("mixed-score covariance is singular", t, sde_.marginal_cov(t, gauss_sigma0_));
+    }
+  }
   return c;
 }
 
@@ -103,9 +111,34 @@ at::Tensor EpsScoreModel::gauss_term(const at::Tensor& u, const BatchCoefficient
   return sum.defined() ? sum : at::zeros_like(block(u, k, 0));
 }
 
+at::Tensor EpsScoreModel::apply_at_times(const at::Tensor& v, const at::Tensor& t,
+                                         Mat (*matrix_of)(const Coefficients&)) {
+  const int64_t n = v.size(0);
+  const auto t_host = t.to(at::kCPU, at::kDouble).contiguous();
+  const double* tp = t_host.data_ptr<double>();
+  bool same_t = true;
+  for (int64_t i = 1; i < n && same_t; ++i) same_t = tp[i] == tp[0];
+  if (same_t) return apply_blockwise(matrix_of(coefficients_at(tp[0])), v);
+  const int k = sde_.num_blocks();
+  auto m = at::empty({n, k, k}, at::kDouble);
+  double* mp = m.data_ptr<double>();
+  at::parallel_for(0, n, /*grain_size=*/128, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const Mat mi = matrix_of(coefficients(tp[i]));
+      for (int r = 0; r < k; ++r)
+        for (int c = 0; c < k; ++c) mp[(i * k + r) * k + c] = mi(r, c);
+    }
+  });
+  return apply_blockwise_batched(m.to(v.scalar_type()).to(v.device(), /*non_blocking=*/true), v);
+}
+
 at::Tensor EpsScoreModel::predict_eps(const at::Tensor& u, const at::Tensor& t) {
   auto eps = network_eps(u, t);
   if (!mixed_score_) return eps;
+  if (all_blocks_) {
+    // ε_θ − L_tᵀ s_gauss = ε_θ + L_tᵀ (Σᵍ_t)⁻¹ u.
+    return eps + apply_at_times(u, t, [](const Coefficients& c) { return Mat(c.factor.transpose() * c.precision); });
+  }
   // ε_θ − ℓ_t s_gauss = ε_θ + ℓ_t Σ_j row_j u_j.
   const BatchCoefficients c = batch_coefficients(u, t);
   const auto g = gauss_term(u, c);
@@ -114,10 +147,21 @@ at::Tensor EpsScoreModel::predict_eps(const at::Tensor& u, const at::Tensor& t) 
 
 at::Tensor EpsScoreModel::score(const at::Tensor& u, const at::Tensor& t) {
   const BatchCoefficients c = batch_coefficients(u, t);
-  const auto eps = network_eps(u, t);
+  auto eps = network_eps(u, t);
+  if (all_blocks_) eps = last_block(eps, sde_.num_blocks());
   // s = −ε_θ/ℓ_t (+ s_gauss = −Σ_j row_j u_j when mixed).
   at::Tensor s = c.same != nullptr ? eps * (-1.0 / c.same->ell) : -eps / c.ell;
   if (mixed_score_) s = s - gauss_term(u, c);
+  return s;
+}
+
+at::Tensor EpsScoreModel::full_score(const at::Tensor& u, const at::Tensor& t) {
+  if (!all_blocks_) return ScoreModel::full_score(u, t);
+  // −L⁻ᵀ ε_θ by forward substitution (L is ill-conditioned near the data).
+  auto s = apply_at_times(network_eps(u, t), t, [](const Coefficients& c) {
+    return Mat(solve_lower(c.factor, Mat::identity(c.factor.rows())).transpose() * -1.0);
+  });
+  if (mixed_score_) s = s - apply_at_times(u, t, [](const Coefficients& c) { return c.precision; });
   return s;
 }
 

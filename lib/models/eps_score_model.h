@@ -10,6 +10,12 @@
 // Σᵍ_t = Φ diag(1, εΣ∞_22, …) Φᵀ + Q. The network knows no SDE; all K×K
 // coefficients come from LinearSde, once per distinct t (samplers pass one t
 // for the whole batch, cached by value).
+//
+// An all-block network (objective.target all) predicts ε of every block, z
+// with u_t = μ_t + L_t z. Since E[z | u] = −L_tᵀ ∇log p_t(u), it also gives
+// the full-state score s = −L_t⁻ᵀ ε_θ (+ s_gauss of every block when mixed),
+// whose last block is −ε_θ,K/ℓ_t (the last row of L⁻ᵀ is e_Kᵀ/ℓ): score()
+// is the same formula on the network's last block (math.md §9.4).
 #include <ATen/core/Tensor.h>
 
 #include <memory>
@@ -27,7 +33,9 @@ class EpsScoreModel : public ScoreModel {
  public:
   /// sigma0: the training objective's Σ₀ (Objective::sigma0()); the SDE must
   /// outlive the model.
-  EpsScoreModel(std::shared_ptr<EpsNetwork> net, const LinearSde& sde, const Mat& sigma0, bool mixed_score = false);
+  /// all_blocks: the network predicts ε of every block (objective.target all).
+  EpsScoreModel(std::shared_ptr<EpsNetwork> net, const LinearSde& sde, const Mat& sigma0, bool mixed_score = false,
+                bool all_blocks = false);
 
   /// u: [N, K·C, ...] float32/float64 (on the network's device); t: [N] float64.
   /// Returns [N, C, ...] in u's dtype. The network runs in its own dtype.
@@ -36,7 +44,13 @@ class EpsScoreModel : public ScoreModel {
   /// The ε the model stands for, which the training loss compares with z_K:
   /// ε_θ(u, t) (plain) or ε_θ(u, t) − ℓ_t s_gauss(u, t) (mixed). Differentiable
   /// in the network's parameters. Shapes as score(); t may differ per sample.
+  /// All blocks: compared with z, [N, K·C, ...]; mixed: ε_θ − L_tᵀ s_gauss.
   at::Tensor predict_eps(const at::Tensor& u, const at::Tensor& t);
+  /// An all-block network gives the full-state score.
+  bool has_full_score() const override { return all_blocks_; }
+  /// −L_t⁻ᵀ ε_θ(u, t) (+ s_gauss of every block when mixed): [N, K·C, ...].
+  at::Tensor full_score(const at::Tensor& u, const at::Tensor& t) override;
+  bool all_blocks() const { return all_blocks_; }
 
   /// ℓ_t of the parameterisation (math.md §3).
   double ell(double t) const;
@@ -53,6 +67,8 @@ class EpsScoreModel : public ScoreModel {
     double t = -1.0;
     double ell = 0.0;
     std::vector<double> gauss_row;
+    Mat factor;     ///< all blocks: L_t
+    Mat precision;  ///< all blocks, mixed: (Σᵍ_t)⁻¹
   };
   Coefficients coefficients(double t) const;
   /// The same through a one-entry cache (samplers call with one t per batch).
@@ -69,6 +85,9 @@ class EpsScoreModel : public ScoreModel {
   BatchCoefficients batch_coefficients(const at::Tensor& u, const at::Tensor& t);
   /// Σ_j row_j u_j = −s_gauss.
   at::Tensor gauss_term(const at::Tensor& u, const BatchCoefficients& c) const;
+  /// (M_t ⊗ I) v with the K×K matrix matrix_of(coefficients at t), per sample
+  /// when the times differ (all-block networks).
+  at::Tensor apply_at_times(const at::Tensor& v, const at::Tensor& t, Mat (*matrix_of)(const Coefficients&));
 
   std::shared_ptr<EpsNetwork> net_;
   // One parameter of the network: its dtype and device say where inputs go.
@@ -79,6 +98,7 @@ class EpsScoreModel : public ScoreModel {
   Mat sigma0_;
   Mat gauss_sigma0_;  // diag(1, εΣ∞_22, …)
   bool mixed_score_;
+  bool all_blocks_;
   Coefficients cache_;
 };
 

@@ -13,9 +13,9 @@ namespace hold {
 namespace {
 
 std::shared_ptr<EpsNetwork> make_ncsnpp(const ModelConfig& m, const std::vector<int64_t>& shape, int64_t k,
-                                        uint64_t seed) {
+                                        int64_t out_blocks, uint64_t seed) {
   if (shape.size() != 3) throw ConfigError("model 'ncsnpp' needs images [C, H, W] (model.name)");
-  return Ncsnpp(NcsnppOptions(k * shape[0], shape[0], shape[1])
+  return Ncsnpp(NcsnppOptions(k * shape[0], out_blocks * shape[0], shape[1])
                     .channels(m.channels)
                     .ch_mult(m.ch_mult)
                     .num_res_blocks(m.num_res_blocks)
@@ -38,13 +38,17 @@ std::shared_ptr<EpsNetwork> make_ncsnpp(const ModelConfig& m, const std::vector<
 }
 
 std::shared_ptr<EpsNetwork> make_mlp(const ModelConfig& m, const std::vector<int64_t>& shape, int64_t k,
-                                     uint64_t seed) {
+                                     int64_t out_blocks, uint64_t seed) {
   if (shape.size() != 1) throw ConfigError("model 'mlp' needs vector data, not images (model.name)");
   const int64_t data_dim = shape[0];
   auto embedding = TimeEmbeddingOptions(m.embedding_dim)
                        .kind(time_embedding_registry().at(m.embedding).value)
                        .fourier_scale(m.fourier_scale);
-  return Mlp(MlpOptions(k * data_dim, data_dim).hidden(m.hidden).layers(m.layers).embedding(embedding).seed(seed))
+  return Mlp(MlpOptions(k * data_dim, out_blocks * data_dim)
+                 .hidden(m.hidden)
+                 .layers(m.layers)
+                 .embedding(embedding)
+                 .seed(seed))
       .ptr();
 }
 
@@ -58,7 +62,7 @@ const Registry<Network>& network_registry() {
           {"ncsnpp", "NCSN++ U-Net (images; lib/models/ncsnpp.h)", NetworkInput::kImages, make_ncsnpp},
           {"oracle", "the exact score of the data mixture: no network, no training (math.md §6)",
            NetworkInput::kMixture,
-           [](const ModelConfig&, const std::vector<int64_t>&, int64_t, uint64_t) {
+           [](const ModelConfig&, const std::vector<int64_t>&, int64_t, int64_t, uint64_t) {
              return std::shared_ptr<EpsNetwork>();
            }},
       });
@@ -66,8 +70,8 @@ const Registry<Network>& network_registry() {
 }
 
 std::shared_ptr<EpsNetwork> make_network(const ModelConfig& model, const std::vector<int64_t>& data_shape,
-                                         int64_t num_blocks, uint64_t seed) {
-  return network_registry().at(model.name).make(model, data_shape, num_blocks, seed);
+                                         int64_t num_blocks, int64_t out_blocks, uint64_t seed) {
+  return network_registry().at(model.name).make(model, data_shape, num_blocks, out_blocks, seed);
 }
 
 int64_t count_parameters(const EpsNetwork& net) {
@@ -86,7 +90,8 @@ std::unique_ptr<ScoreModel> make_score_model(const ModelConfig& model, const Lin
   }
   if (net == nullptr) throw UsageError("model '" + model.name + "' needs a network (model.name)");
   const Objective perturbation(sde, objective);
-  return std::make_unique<EpsScoreModel>(std::move(net), sde, perturbation.sigma0(), model.mixed_score);
+  return std::make_unique<EpsScoreModel>(std::move(net), sde, perturbation.sigma0(), model.mixed_score,
+                                         objective.predicts_all_blocks());
 }
 
 }  // namespace hold

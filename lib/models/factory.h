@@ -32,9 +32,10 @@ struct Network {
   std::string help;
   NetworkInput input;
   /// The network for data points of shape `data_shape` and K = num_blocks,
+  /// predicting `out_blocks` blocks (1, or K for objective.target all),
   /// initialised from `seed`; empty for the oracle (no network).
   std::function<std::shared_ptr<EpsNetwork>(const ModelConfig&, const std::vector<int64_t>& data_shape,
-                                            int64_t num_blocks, uint64_t seed)>
+                                            int64_t num_blocks, int64_t out_blocks, uint64_t seed)>
       make;
 };
 
@@ -43,17 +44,18 @@ const Registry<Network>& network_registry();
 
 /// The network of a validated section for data points of shape `data_shape`
 /// ({d}, or {C, H, W}: the x block's shape without the batch) and an SDE of
-/// `num_blocks` blocks, initialised from `seed`; nullptr for the oracle.
-/// Throws ConfigError (model.name) for a model it cannot build.
+/// `num_blocks` blocks whose output is ε of `out_blocks` blocks (1: the last;
+/// num_blocks: every block, objective.target all), initialised from `seed`;
+/// nullptr for the oracle. Throws ConfigError (model.name) for a model it cannot build.
 std::shared_ptr<EpsNetwork> make_network(const ModelConfig& model, const std::vector<int64_t>& data_shape,
-                                         int64_t num_blocks, uint64_t seed);
+                                         int64_t num_blocks, int64_t out_blocks, uint64_t seed);
 /// Number of trainable parameters (what --dry-run prints).
 int64_t count_parameters(const EpsNetwork& net);
 
 /// The ScoreModel samplers and the likelihood call. For the oracle, `net` is
 /// ignored and `mixture` (the data set's) is used; otherwise `net` (e.g.
-/// loaded with EMA weights) is wrapped with ℓ_t from `objective`'s Σ₀. The
-/// sde must outlive the model.
+/// loaded with EMA weights) is wrapped with ℓ_t from `objective`'s Σ₀ (and,
+/// for objective.target all, L_t: the full-state score). The sde must outlive the model.
 std::unique_ptr<ScoreModel> make_score_model(const ModelConfig& model, const LinearSde& sde,
                                              const ObjectiveConfig& objective, const GaussianMixture& mixture,
                                              std::shared_ptr<EpsNetwork> net);

@@ -64,9 +64,24 @@ const Registry<Choice<Weighting>>& weighting_registry() {
   return registry;
 }
 
+const Registry<Choice<ObjectiveTarget>>& objective_target_registry() {
+  static const Registry<Choice<ObjectiveTarget>> registry(
+      "objective target", "objective.target",
+      {
+          {"last", ObjectiveTarget::kLast, "ε of the last block, z_K (the paper's BCSM; a last-block network)"},
+          {"all", ObjectiveTarget::kAll, "ε of every block, z: the network outputs K·C channels, full-state score"},
+      });
+  return registry;
+}
+
+bool ObjectiveConfig::predicts_all_blocks() const {
+  return objective_target_registry().at(target).value == ObjectiveTarget::kAll;
+}
+
 void ObjectiveConfig::validate(const LinearSde& sde) const {
   objective_registry().at(name);
   weighting_registry().at(weighting);
+  objective_target_registry().at(target);
   if (!(t_eps > 0.0 && t_eps < sde.t_max())) {
     throw ConfigError("t_eps must be in (0, T = " + fmt(sde.t_max()) + "), got " + fmt(t_eps) + " (objective.t_eps)");
   }
@@ -95,6 +110,7 @@ void ObjectiveConfig::validate(const LinearSde& sde) const {
 Objective::Objective(const LinearSde& sde, ObjectiveConfig config) : sde_(sde), config_(std::move(config)) {
   config_.validate(sde_);
   weighting_ = weighting_registry().at(config_.weighting).value;
+  all_blocks_ = config_.predicts_all_blocks();
   given_ = given_blocks(config_, sde_.num_blocks());
   sigma0_ = sde_.initial_cov(given_);
 }
@@ -167,7 +183,7 @@ PerturbedBatch Objective::perturb_at(const at::Tensor& x0, const at::Tensor& t, 
   auto to_device = [&](const at::Tensor& host_tensor) { return host_tensor.to(device, /*non_blocking=*/true); };
   batch.u_t = apply_blockwise_batched(to_device(phi), m0) + apply_blockwise_batched(to_device(factor), z);
   batch.t = t_host;  // stays on the host: score models read t there (float64 kernels)
-  batch.target = last_block(z, k);
+  batch.target = all_blocks_ ? z : last_block(z, k);
   batch.weight = to_device(weight).to(at::kFloat);
   batch.ell = to_device(ell);
   return batch;

@@ -17,10 +17,16 @@ class LinearSde;
 
 enum class ObjectiveKind { kDsm, kBcsm };
 enum class Weighting { kNoise, kLikelihood };
+/// What the network predicts: z_K, the last block's noise (the paper's BCSM),
+/// or z, the noise of every block (u_t = μ_t + L_t z), which gives the
+/// full-state score s = −L_t⁻ᵀ ε_θ (gDDIM's R frame needs it; math.md §9.4).
+enum class ObjectiveTarget { kLast, kAll };
 /// objective.name: dsm | bcsm | hsm.
 const Registry<Choice<ObjectiveKind>>& objective_registry();
 /// objective.weighting: noise | likelihood.
 const Registry<Choice<Weighting>>& weighting_registry();
+/// objective.target: last | all.
+const Registry<Choice<ObjectiveTarget>>& objective_target_registry();
 
 struct ObjectiveConfig {
   /// dsm | bcsm | hsm
@@ -31,6 +37,11 @@ struct ObjectiveConfig {
   std::string weighting = "noise";
   /// t ~ U(t_eps, T).
   double t_eps = 1e-5;
+  /// last (ε of the last block) | all (ε of every block: the network outputs K·C channels).
+  std::string target = "last";
+
+  /// Whether the network predicts every block's ε (objective.target: all).
+  bool predicts_all_blocks() const;
 
   /// Throws ConfigError naming "objective.<key>".
   void validate(const LinearSde& sde) const;
@@ -40,7 +51,7 @@ struct ObjectiveConfig {
 struct PerturbedBatch {
   at::Tensor u_t;     ///< [N, K·C, ...] in x0's dtype
   at::Tensor t;       ///< [N] float64 on the host (pinned for a CUDA batch): score models read it there
-  at::Tensor target;  ///< z_K, [N, C, ...]: what ε_θ predicts
+  at::Tensor target;  ///< what ε_θ predicts: z_K [N, C, ...], or z [N, K·C, ...] for target all
   at::Tensor weight;  ///< [N] float32 loss weights (1 for `noise`)
   at::Tensor ell;     ///< [N] float64 ℓ_t
 };
@@ -63,13 +74,15 @@ class Objective {
   PerturbedBatch perturb(const at::Tensor& x0, at::Generator time_gen, at::Generator noise_gen) const;
   /// The same at given times t ([N] float64, on the CPU or x0's device).
   PerturbedBatch perturb_at(const at::Tensor& x0, const at::Tensor& t, at::Generator gen) const;
-  /// Mean over the batch of weight · ‖eps_pred − target‖² (summed over data dims).
+  /// Mean over the batch of weight · ‖eps_pred − target‖² (summed over data dims
+  /// and, for target all, over the blocks).
   at::Tensor loss(const at::Tensor& eps_pred, const PerturbedBatch& batch) const;
 
  private:
   const LinearSde& sde_;
   ObjectiveConfig config_;
   Weighting weighting_ = Weighting::kNoise;  ///< config_.weighting, resolved once
+  bool all_blocks_ = false;                  ///< config_.target is all, resolved once
   std::vector<int> given_;
   Mat sigma0_;
 };

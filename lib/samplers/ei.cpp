@@ -35,6 +35,7 @@ struct EiMaps {
   std::vector<double> xhat_s;                  ///< per node: α
   std::vector<BlockMap> full_s;                ///< frame r, per node: ε_R = −R_iᵀ s (K×K)
   std::vector<BlockMap> flow;                  ///< per step: Ξ_i
+  std::vector<BlockMap> noise;                 ///< per step (eta > 0): R_{i+1} N_i on N(0, I) of every block
   std::vector<std::vector<BlockMap>> weights;  ///< per step: c_ij (K×1; frame r K×K), newest node first
   std::vector<at::Tensor> times;               ///< per node: [N] = t_i
 };
@@ -49,10 +50,11 @@ EiMaps prepare_maps(const SamplerContext& ctx, const std::vector<double>& grid) 
   m.full_score = frame == EiFrame::kR;
   if (m.full_score && !ctx.model.has_full_score()) {
     throw ConfigError(
-        "frame r extrapolates ε_R of every block and needs a model with the full-state score (the oracle; "
-        "all-block networks are not trained yet); use x or l (sample.frame)");
+        "frame r extrapolates ε_R of every block and needs a model with the full-state score (the oracle, or a "
+        "network trained with objective.target: all); this one predicts the last block only: use x or l "
+        "(sample.frame)");
   }
-  const EiCoefficients c = frame == EiFrame::kData       ? data_frame_coefficients(ctx.sde, sigma0, grid, order)
+  const EiCoefficients c = frame == EiFrame::kData ? stochastic_frame_coefficients(ctx.sde, sigma0, grid, order, o.eta)
                            : frame == EiFrame::kCholesky ? cholesky_frame_coefficients(ctx.sde, sigma0, grid, order)
                                                          : r_frame_coefficients(ctx.sde, sigma0, grid, order);
   for (size_t i = 0; i + 1 < grid.size(); ++i) {
@@ -64,6 +66,7 @@ EiMaps prepare_maps(const SamplerContext& ctx, const std::vector<double>& grid) 
     }
     m.times.push_back(ctx.times(grid[i]));
     m.flow.push_back(ctx.block_map(c.steps[i].flow));
+    if (c.steps[i].noise.rows() > 0) m.noise.push_back(ctx.block_map(c.steps[i].noise));
     std::vector<BlockMap> w;
     for (const Mat& cij : c.steps[i].weights) w.push_back(ctx.block_map(cij));
     m.weights.push_back(std::move(w));
@@ -83,16 +86,23 @@ at::Tensor predict(const SamplerContext& ctx, const EiMaps& maps, int64_t i, con
 
 FixedGridMethod ei_method() {
   auto prepare = [](const SamplerContext& ctx, const std::vector<double>& grid) -> GridStepper {
-    return [&ctx, maps = prepare_maps(ctx, grid), history = std::deque<at::Tensor>()](int64_t i,
-                                                                                      const at::Tensor& u) mutable {
-      if (i == 0) history.clear();
-      history.push_front(predict(ctx, maps, i, u));
-      const std::vector<BlockMap>& w = maps.weights[i];
-      while (history.size() > w.size()) history.pop_back();
-      at::Tensor next = maps.flow[i].apply(u);
-      for (size_t j = 0; j < w.size(); ++j) w[j].add_to(next, history[j]);
-      return next;
-    };
+    EiMaps maps = prepare_maps(ctx, grid);
+    // The stochastic variant's noise of every block, drawn in step order.
+    at::Tensor z = maps.noise.empty() ? at::Tensor() : at::empty(ctx.state_shape, ctx.state_options);
+    return
+        [&ctx, maps = std::move(maps), z, history = std::deque<at::Tensor>()](int64_t i, const at::Tensor& u) mutable {
+          if (i == 0) history.clear();
+          history.push_front(predict(ctx, maps, i, u));
+          const std::vector<BlockMap>& w = maps.weights[i];
+          while (history.size() > w.size()) history.pop_back();
+          at::Tensor next = maps.flow[i].apply(u);
+          for (size_t j = 0; j < w.size(); ++j) w[j].add_to(next, history[j]);
+          if (z.defined()) {
+            ctx.noise(z);
+            maps.noise[i].add_to(next, z);
+          }
+          return next;
+        };
   };
   return {"ei", 1, prepare};
 }

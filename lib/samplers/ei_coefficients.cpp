@@ -6,6 +6,7 @@
 #include <string>
 
 #include "hold/core/error.h"
+#include "hold/core/format.h"
 #include "hold/sde/data_frame.h"
 #include "hold/sde/linear_sde.h"
 
@@ -137,6 +138,66 @@ struct FrameWalk {
   Mat factor_r(const DataFrame& frame, size_t i) const { return frame.factor_at_b(all_b[i], t_end) * w[i]; }
 };
 
+/// The stochastic frame's propagators of dY/db = G Y, G = (η² D_KK / 2ℓ²) v vᵀ
+/// with v = Wᵀ e_K (math.md §9.5), for one interval i: M(b_{i+1}, τ) = Y_{i+1} Y_τ⁻¹
+/// at each of its quadrature points τ and Z_i = M(b_{i+1}, b_i). They are
+/// integrated from τ = b_{i+1} (M = I) backwards, dM/dτ = −M G(τ): a
+/// contraction, so no inverse of Y is ever formed (Y itself decays like a
+/// high power of b near the data for HOLD, far below double precision).
+struct Contraction {
+  Mat z;                     ///< Z_i = M(b_{i+1}, b_i)
+  std::vector<Mat> at_quad;  ///< M(b_{i+1}, τ_n), quadrature point n
+};
+
+/// Every interval's Contraction: classical RK4 in log b on `substeps` pieces
+/// between walk positions (G varies on the scale of log b, where b G stays
+/// O(1): the steps are not stiff).
+std::vector<Contraction> contractions(const FrameSetup& s, const FrameWalk& walk, double eta, int substeps = 8) {
+  const int k = s.k;
+  // t_0, then every piece's midpoint and end, in walk order: walk position n
+  // is points[2 n substeps], piece p of the pair (n, n+1) ends at
+  // points[2 (n substeps + p) + 2].
+  std::vector<double> points{walk.all_b.front()};
+  for (size_t n = 0; n + 1 < walk.all_b.size(); ++n) {
+    const double from = std::log(walk.all_b[n]), step = (std::log(walk.all_b[n + 1]) - from) / substeps;
+    for (int p = 0; p < substeps; ++p) {
+      points.push_back(std::exp(from + (p + 0.5) * step));
+      points.push_back(p + 1 == substeps ? walk.all_b[n + 1] : std::exp(from + (p + 1) * step));
+    }
+  }
+  const std::vector<Mat> w = s.frame.rotations_at_b(points, 4096 + static_cast<int>(points.size()), walk.t_end);
+  // −M (b G) at point m: the derivative in log b.
+  auto rate = [&](size_t m, const Mat& mat) {
+    const double ell = s.frame.factor_at_b(points[m], walk.t_end)(k - 1, k - 1);
+    const double c = eta * eta * s.d_kk / (2.0 * ell * ell) * points[m];  // dτ = τ d log τ
+    Mat v(k, 1);
+    for (int r = 0; r < k; ++r) v(r, 0) = w[m](k - 1, r);
+    return Mat(((-c) * (mat * v)) * v.transpose());
+  };
+  std::vector<Contraction> out;
+  for (size_t i = 0; i + 1 < walk.grid_index.size(); ++i) {
+    Contraction c;
+    Mat m = Mat::identity(k);
+    std::vector<Mat> reversed;  // M at the quadrature points, last point first
+    for (size_t n = walk.grid_index[i + 1]; n-- > walk.grid_index[i];) {
+      for (int p = substeps; p-- > 0;) {
+        const size_t end = 2 * (n * substeps + p) + 2, mid = end - 1, to = end - 2;
+        const double h = std::log(points[to] / points[end]);
+        const Mat k1 = rate(end, m);
+        const Mat k2 = rate(mid, m + (0.5 * h) * k1);
+        const Mat k3 = rate(mid, m + (0.5 * h) * k2);
+        const Mat k4 = rate(to, m + h * k3);
+        m += (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4);
+      }
+      if (n > walk.grid_index[i]) reversed.push_back(m);  // walk position n is a quadrature point
+    }
+    c.z = m;
+    c.at_quad.assign(reversed.rbegin(), reversed.rend());
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 /// Φ(b_to − b_from) = exp(F (b_to − b_from)): the flow of F alone (frames l, r).
 Mat drift_flow(const LinearSde& sde, double b_to, double b_from) { return small_expm(sde.drift() * (b_to - b_from)); }
 
@@ -150,7 +211,7 @@ EiCoefficients assemble(const FrameSetup& s, int order, const Node& node, const 
   for (size_t i = 0; i < s.grid_b.size(); ++i) out.nodes.push_back(node(i));
   for (size_t i = 0; i + 1 < s.grid_b.size(); ++i) {
     auto at_point = [&](size_t n) { return integrand(i, n); };
-    out.steps.push_back({flow(i), lagrange_weights(s.quad[i], basis_of(s.grid_b, i, order), at_point)});
+    out.steps.push_back({flow(i), lagrange_weights(s.quad[i], basis_of(s.grid_b, i, order), at_point), Mat()});
   }
   return out;
 }
@@ -180,11 +241,60 @@ void gauss_legendre(int n, std::vector<double>* nodes, std::vector<double>* weig
   }
 }
 
+Mat psd_factor(const Mat& s) {
+  const int n = s.rows();
+  Mat a = s.symmetrized(), v = Mat::identity(n);
+  for (int sweep = 0; sweep < 64; ++sweep) {
+    double off = 0.0;
+    for (int p = 0; p < n; ++p)
+      for (int q = p + 1; q < n; ++q) off += a(p, q) * a(p, q);
+    if (off <= 1e-300) break;
+    for (int p = 0; p < n; ++p) {
+      for (int q = p + 1; q < n; ++q) {
+        if (a(p, q) == 0.0) continue;
+        // The rotation that zeroes a(p, q) (Golub & Van Loan, Alg. 8.4.1).
+        const double theta = (a(q, q) - a(p, p)) / (2.0 * a(p, q));
+        const double t = (theta >= 0 ? 1.0 : -1.0) / (std::abs(theta) + std::sqrt(theta * theta + 1.0));
+        const double c = 1.0 / std::sqrt(t * t + 1.0), sn = t * c;
+        for (int r = 0; r < n; ++r) {  // a ← a J
+          const double ap = a(r, p), aq = a(r, q);
+          a(r, p) = c * ap - sn * aq;
+          a(r, q) = sn * ap + c * aq;
+        }
+        for (int r = 0; r < n; ++r) {  // a ← Jᵀ a
+          const double ap = a(p, r), aq = a(q, r);
+          a(p, r) = c * ap - sn * aq;
+          a(q, r) = sn * ap + c * aq;
+        }
+        for (int r = 0; r < n; ++r) {  // v ← v J
+          const double vp = v(r, p), vq = v(r, q);
+          v(r, p) = c * vp - sn * vq;
+          v(r, q) = sn * vp + c * vq;
+        }
+      }
+    }
+  }
+  Mat out(n, n);  // V diag(√λ⁺)
+  for (int c = 0; c < n; ++c) {
+    const double root = std::sqrt(std::max(0.0, a(c, c)));
+    for (int r = 0; r < n; ++r) out(r, c) = v(r, c) * root;
+  }
+  return out;
+}
+
 EiCoefficients data_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid,
                                        int order, int panels) {
+  return stochastic_frame_coefficients(sde, sigma0, grid, order, 0.0, panels);
+}
+
+EiCoefficients stochastic_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid,
+                                             int order, double eta, int panels) {
+  if (!(eta >= 0.0 && eta <= 1.0)) throw ConfigError("ei: eta must be in [0, 1], got " + fmt(eta) + " (sample.eta)");
   const FrameSetup s(sde, sigma0, grid, order, panels);
   const FrameWalk walk(s.frame, grid, s.grid_b, s.quad);
   const int k = s.k;
+  // η = 0: M ≡ I (the deterministic flow R' R⁻¹).
+  const std::vector<Contraction> y = eta > 0.0 ? contractions(s, walk, eta) : std::vector<Contraction>();
   std::vector<Mat> r;  // R at each grid time
   for (size_t i = 0; i < grid.size(); ++i) r.push_back(walk.factor_r(s.frame, walk.grid_index[i]));
   auto node = [&](size_t i) {
@@ -195,8 +305,9 @@ EiCoefficients data_frame_coefficients(const LinearSde& sde, const Mat& sigma0, 
     for (int c = 0; c < k; ++c) out.xhat_u(0, c) = row[c] / g_k;
     return out;
   };
-  auto flow = [&](size_t i) { return frame_flow(r[i + 1], r[i]); };
-  // Ξ(b_{i+1}, τ) e_K · D_KK g_K/ℓ = R_{i+1} W_τᵀ e_K · D_KK g_K/ℓ² (L⁻¹ e_K = e_K/ℓ):
+  // Ξ̂_i = R_{i+1} Z_i R_i⁻¹ (η = 0: R_{i+1} R_i⁻¹).
+  auto flow = [&](size_t i) { return frame_flow(eta > 0.0 ? Mat(r[i + 1] * y[i].z) : r[i + 1], r[i]); };
+  // Ξ̂(b_{i+1}, τ) e_K · D_KK g_K/ℓ = R_{i+1} M(b_{i+1}, τ) W_τᵀ e_K · D_KK g_K/ℓ² (L⁻¹ e_K = e_K/ℓ):
   // no inverse of the ill-conditioned R_τ near the data.
   auto integrand = [&](size_t i, size_t n) {
     const double b = s.quad[i].b[n];
@@ -205,10 +316,15 @@ EiCoefficients data_frame_coefficients(const LinearSde& sde, const Mat& sigma0, 
     const double ell = l(k - 1, k - 1);
     const Mat& w_tau = walk.w[walk.grid_index[i] + 1 + n];
     Mat col(k, 1);
-    for (int r = 0; r < k; ++r) col(r, 0) = -0.5 * w_tau(k - 1, r) * s.d_kk * g_k / (ell * ell);
-    return Mat(r[i + 1] * col);
+    for (int r = 0; r < k; ++r) col(r, 0) = -0.5 * (1.0 + eta * eta) * w_tau(k - 1, r) * s.d_kk * g_k / (ell * ell);
+    if (eta == 0.0) return Mat(r[i + 1] * col);
+    return Mat(r[i + 1] * (y[i].at_quad[n] * col));
   };
-  return assemble(s, order, node, flow, integrand);
+  EiCoefficients out = assemble(s, order, node, flow, integrand);
+  for (size_t i = 0; eta > 0.0 && i + 1 < grid.size(); ++i) {
+    out.steps[i].noise = r[i + 1] * psd_factor(Mat::identity(k) - y[i].z * y[i].z.transpose());
+  }
+  return out;
 }
 
 EiCoefficients cholesky_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid,

@@ -30,6 +30,7 @@ struct EiNode {
 struct EiStep {
   Mat flow;                  ///< Ξ_i (K×K)
   std::vector<Mat> weights;  ///< c_ij (K×1; frame r: K×K), j = 0…q: x̂ at t_i, t_{i−1}, …
+  Mat noise;  ///< stochastic (η > 0): N with N Nᵀ = P_i, applied to N(0, I) of every block; else empty
 };
 
 struct EiCoefficients {
@@ -42,6 +43,25 @@ struct EiCoefficients {
 /// `panels`: Gauss–Legendre panels of 16 nodes per unit of log b (at least one per interval).
 EiCoefficients data_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid,
                                        int order, int panels = 4);
+
+/// The stochastic data-prediction frame (`ei --eta η`, gDDIM Prop. 6 in this
+/// frame, math.md §9.5): the reverse SDE du = [F u − (1+η²)/2 D s] db + η G dW̄
+/// with s written through x̂ has the linear part Â = F + (1+η²)/2 D Σ_c⁻¹,
+/// whose flow is Ξ̂(b', b) = R' Y' Y⁻¹ R⁻¹ with dY/db = (η² D_KK / 2ℓ²) v vᵀ Y,
+/// v = Wᵀ e_K (Y = I at t_0: a contraction in reverse time). Per step
+///   u_{i+1} = Ξ̂_i u_i + Σ_j c_ij x̂_{i−j} + N_i ξ,   ξ ~ N(0, I) of every block,
+///   c_ij = −(1+η²)/2 ∫ Ξ̂(b_{i+1}, τ) D Σ_c⁻¹ Φ e_x ℓ_j(τ) dτ,
+///   N_i N_iᵀ = P_i = R_{i+1} (I − Z Zᵀ) R_{i+1}ᵀ,   Z = Y_{i+1} Y_i⁻¹,
+/// which is the noise covariance the SDE accumulates over the step (it makes
+/// every conditional marginal N(Φ e_x x₀, Σ_c) exact: Ξ̂ Σ_i Ξ̂ᵀ + P = Σ_{i+1}).
+/// η = 0 is data_frame_coefficients; η = 1 is the reverse SDE itself (DDPM's
+/// posterior at order 0).
+EiCoefficients stochastic_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid,
+                                             int order, double eta, int panels = 4);
+
+/// A factor N with N Nᵀ = S for a symmetric positive semi-definite S (cyclic
+/// Jacobi; eigenvalues below zero from rounding count as zero).
+Mat psd_factor(const Mat& s);
 
 /// The Cholesky frame (`ei --frame l`): the last block's ε = −ℓ s_K (the
 /// BCSM network's own output) is extrapolated instead of x̂, and the linear

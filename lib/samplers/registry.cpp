@@ -51,6 +51,10 @@ void SamplerOptions::validate(const LinearSde& sde) const {
     reject("frame_var must be a finite variance >= 0, got " + fmt(frame_var), "frame_var");
   }
   ei_frame_registry().at(frame);
+  if (!(eta >= 0.0 && eta <= 1.0)) reject("eta must be in [0, 1], got " + fmt(eta), "eta");
+  if (eta > 0.0 && ei_frame_registry().at(frame).value != EiFrame::kData) {
+    reject("eta (the stochastic variant) is built for frame x only, not frame " + frame, "eta");
+  }
   if (entry.check) entry.check(*this, sde);
   if (entry.adaptive(*this)) {
     if (!(atol > 0)) reject("atol must be positive, got " + fmt(atol), "atol");

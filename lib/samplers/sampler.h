@@ -67,6 +67,9 @@ struct SamplerOptions {
   /// default), l (the last block's ε = −ℓ s_K, linear part F) or r (gDDIM's
   /// ε_R of every block; needs the full-state score; math.md §9).
   std::string frame = "x";
+  /// ei, frame x: the stochastic variant's η ∈ [0, 1] (gDDIM Prop. 6; 0: the
+  /// probability-flow ODE, 1: the reverse SDE; math.md §9.5).
+  double eta = 0.0;
   /// dtype of the state (float32; float64 for exact tests).
   at::ScalarType dtype = at::kFloat;
   /// Where the state lives: the model's device (set by the apps from the
