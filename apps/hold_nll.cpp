@@ -222,7 +222,11 @@ void write_grid(const hold::RunConfig& config, const hold::LinearSde& sde, hold:
     options.title = title;
     hold::write_line_plot_png(out + "/density.png", series, options);
   } else {
-    std::vector<hold::DensityPanel> panels{{"model (ODE): " + title, log_density.exp()}};
+    // Short panel titles: two of them share the image's width.
+    const std::string run =
+        config.sde.name + ", " +
+        (config.objective.name == "hdsm" ? "order " + std::to_string(config.objective.order) : config.objective.name);
+    std::vector<hold::DensityPanel> panels{{"model (ODE), " + run, log_density.exp()}};
     if (truth.defined()) panels.push_back({"data", truth.reshape(shape).exp()});
     const auto& ax = grid.axes;
     hold::write_density_maps_png(out + "/density.png", panels, ax[0][0].item<double>(), ax[0][-1].item<double>(),
