@@ -47,10 +47,10 @@ void resolve_mixture(DataConfig& d, std::vector<std::string>& warnings) {
   m.validate("data");
   if (d.name == "gmm1d") {
     require(m.dim() == 1, "means", "data set 'gmm1d' needs a 1-D mixture, got dimension " + std::to_string(m.dim()));
-  } else if (d.name == "swissroll") {
+  } else if (d.name == "swissroll" || d.name == "checkerboard") {
     require(m.dim() == 2, "means",
-            "data set 'swissroll' is 2-D, got a mixture of dimension " + std::to_string(m.dim()));
-    warnings.push_back("the mixture (data.weights/means/stds) is not used by data set 'swissroll' (data.means)");
+            "data set '" + d.name + "' is 2-D, got a mixture of dimension " + std::to_string(m.dim()));
+    warnings.push_back("the mixture (data.weights/means/stds) is not used by data set '" + d.name + "' (data.means)");
   }
 }
 
@@ -77,6 +77,8 @@ const Registry<DataSet>& data_set_registry() {
           toy("swissroll", "2-D multi swiss roll: five rolls (data.noise, data.scale)",
               [](const DataConfig& d) { return make_swissroll_dataset(d.noise, d.scale); }),
           toy("gmm1d", "1-D three-mode Gaussian mixture (or the data.weights/means/stds given)", make_gmm1d),
+          toy("checkerboard", "2-D checkerboard (FFJORD's): 8 filled cells of a 4×4 board over [−4, 4]²",
+              [](const DataConfig&) { return make_checkerboard_dataset(); }),
           toy("gmm", "any axis-aligned Gaussian mixture: data.weights, data.means, data.stds",
               [](const DataConfig& d) { return make_mixture_dataset(d.mixture); }),
           images("cifar10", "CIFAR-10, binary version (data.path)",

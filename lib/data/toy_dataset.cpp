@@ -43,7 +43,27 @@ class SwissRollDataset : public ToyDataset {
   double noise_, scale_;
 };
 
+/// FFJORD's checkerboard (documented in the header).
+class CheckerboardDataset : public ToyDataset {
+ public:
+  at::Tensor sample(int64_t n, at::Generator gen) const override {
+    const auto f64 = at::TensorOptions().dtype(at::kDouble);
+    // Draw order (documented in the header): x₁'s U, x₂'s U, the row pair.
+    const at::Tensor x1 = at::rand({n}, gen, f64) * 4.0 - 2.0;
+    const at::Tensor u2 = at::rand({n}, gen, f64);
+    const at::Tensor pair = at::randint(2, {n}, gen, f64);
+    // Column floor(x₁) ∈ {−2, −1, 0, 1}; odd columns are shifted up one row.
+    const at::Tensor x2 = u2 - 2.0 * pair + at::remainder(at::floor(x1), 2.0);
+    return (at::stack({x1, x2}, 1) * 2.0).to(at::kFloat);
+  }
+  int64_t dim() const override { return 2; }
+};
+
 }  // namespace
+
+std::unique_ptr<ToyDataset> make_checkerboard_dataset() { return std::make_unique<CheckerboardDataset>(); }
+
+double checkerboard_log_prob_inside() { return -std::log(32.0); }
 
 GaussianMixture default_gmm1d_mixture() {
   GaussianMixture m;

@@ -15,6 +15,12 @@
 //              With the defaults (noise 0.2, scale 0.01) t ≤ 4.5π gives a roll
 //              radius ≤ 0.1414 (+ noise of std 2e-3), so the rolls are well apart.
 //              Draw order from gen: roll indices [n], then U [n], then noise [n, 2].
+//   checkerboard  FFJORD's 2-D checkerboard (also the seed of high-order DSM,
+//              math.md §11): a 4×4 board of 2×2 cells over [−4, 4]², 8 of them
+//              filled alternately, uniform inside. Drawn as FFJORD does:
+//              x₁ = 4U₁ − 2, x₂ = U₂ − 2B + (⌊x₁⌋ mod 2), B ∈ {0, 1} fair,
+//              then (x₁, x₂)·2: the cells with ⌊x₁/2⌋ + ⌊x₂/2⌋ even. Density 1/32 on the filled cells: log p = −log 32,
+//              an entropy of log(32)/2 = 1.733 nats/dim. Draw order: U₁ [n], U₂ [n], B [n].
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
@@ -45,6 +51,10 @@ std::unique_ptr<ToyDataset> make_toy_dataset(const DataConfig& config);
 /// The multi swiss roll and a Gaussian mixture (the registry's entries).
 std::unique_ptr<ToyDataset> make_swissroll_dataset(double noise, double scale);
 std::unique_ptr<ToyDataset> make_mixture_dataset(const GaussianMixture& mixture);
+/// FFJORD's checkerboard (above).
+std::unique_ptr<ToyDataset> make_checkerboard_dataset();
+/// log p of the checkerboard on its filled cells (−log 32; −∞ elsewhere).
+double checkerboard_log_prob_inside();
 
 /// Names accepted by make_toy_dataset, for messages and --help.
 

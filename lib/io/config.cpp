@@ -282,6 +282,11 @@ const std::vector<Key>& keys() {
       HOLD_FIELD("objective.weighting", objective.weighting),
       HOLD_FIELD("objective.t_eps", objective.t_eps),
       HOLD_FIELD("objective.target", objective.target),
+      HOLD_FIELD("objective.order", objective.order),
+      HOLD_FIELD("objective.lambda2", objective.lambda2),
+      HOLD_FIELD("objective.lambda3", objective.lambda3),
+      HOLD_FIELD("objective.hdsm_estimator", objective.hdsm_estimator),
+      HOLD_FIELD("objective.hdsm_form", objective.hdsm_form),
 
       HOLD_FIELD("train.steps", train.steps),
       HOLD_FIELD("train.batch_size", train.batch_size),
@@ -533,6 +538,7 @@ void validate_sections(RunConfig& c) {
 /// A rough radius of the data (for the VE check σ_max ≳ data diameter).
 double data_radius(const RunConfig& c) {
   if (c.data.name == "swissroll") return 0.8 * std::sqrt(2.0) + 4.5 * M_PI * c.data.scale;
+  if (c.data.name == "checkerboard") return 4.0 * std::sqrt(2.0);  // the corners of [−4, 4]²
   double r = 0;
   const GaussianMixture& m = c.data.mixture;
   for (int j = 0; j < m.num_components(); ++j) {

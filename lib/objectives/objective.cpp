@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <utility>
 
 #include "hold/core/error.h"
 #include "hold/core/format.h"
@@ -50,6 +51,8 @@ const Registry<Choice<ObjectiveKind>>& objective_registry() {
           {"dsm", ObjectiveKind::kDsm, "denoising score matching with every block given at t = 0"},
           {"bcsm", ObjectiveKind::kBcsm, "block coordinate score matching: the blocks objective.blocks given"},
           {"hsm", ObjectiveKind::kBcsm, "CLD's hybrid score matching (bcsm with blocks [x])"},
+          {"hdsm", ObjectiveKind::kHdsm,
+           "high-order DSM (math.md §11): bcsm plus the Jacobian and trace-gradient terms of objective.order"},
       });
   return registry;
 }
@@ -79,11 +82,30 @@ bool ObjectiveConfig::predicts_all_blocks() const {
 }
 
 void ObjectiveConfig::validate(const LinearSde& sde) const {
-  objective_registry().at(name);
+  const bool hdsm = objective_registry().at(name).value == ObjectiveKind::kHdsm;
   weighting_registry().at(weighting);
   objective_target_registry().at(target);
+  hdsm_estimator_registry().at(hdsm_estimator);
+  hdsm_form_registry().at(hdsm_form);
   if (!(t_eps > 0.0 && t_eps < sde.t_max())) {
     throw ConfigError("t_eps must be in (0, T = " + fmt(sde.t_max()) + "), got " + fmt(t_eps) + " (objective.t_eps)");
+  }
+  if (order < 1 || order > 3) {
+    throw ConfigError("order must be 1, 2 or 3, got " + std::to_string(order) + " (objective.order)");
+  }
+  if (hdsm && predicts_all_blocks()) {
+    throw ConfigError("hdsm trains the last block's ε and its derivatives; objective.target all is not built for it "
+                      "(objective.target)");
+  }
+  if (order > 1 && !hdsm) {
+    throw ConfigError("order " + std::to_string(order) + " needs objective.name hdsm, got '" + name +
+                      "' (objective.order)");
+  }
+  const std::pair<const char*, double> weights[] = {{"lambda2", lambda2}, {"lambda3", lambda3}};
+  for (const auto& [key, value] : weights) {
+    if (!(std::isfinite(value) && value >= 0.0)) {
+      throw ConfigError(std::string(key) + " must be finite and ≥ 0, got " + fmt(value) + " (objective." + key + ")");
+    }
   }
   if (is_dsm(*this)) return;  // dsm gives every block; `blocks` is not used
   const int k = sde.num_blocks();
@@ -109,8 +131,11 @@ void ObjectiveConfig::validate(const LinearSde& sde) const {
 
 Objective::Objective(const LinearSde& sde, ObjectiveConfig config) : sde_(sde), config_(std::move(config)) {
   config_.validate(sde_);
+  kind_ = objective_registry().at(config_.name).value;
   weighting_ = weighting_registry().at(config_.weighting).value;
   all_blocks_ = config_.predicts_all_blocks();
+  estimator_ = hdsm_estimator_registry().at(config_.hdsm_estimator).value;
+  form_ = hdsm_form_registry().at(config_.hdsm_form).value;
   given_ = given_blocks(config_, sde_.num_blocks());
   sigma0_ = sde_.initial_cov(given_);
 }
@@ -191,6 +216,25 @@ PerturbedBatch Objective::perturb_at(const at::Tensor& x0, const at::Tensor& t, 
 
 at::Tensor Objective::loss(const at::Tensor& eps_pred, const PerturbedBatch& batch) const {
   const auto per_sample = (eps_pred - batch.target).square().flatten(1).sum(1);
+  if (weighting_ == Weighting::kNoise) return per_sample.mean();
+  return (per_sample * batch.weight.to(per_sample.scalar_type())).mean();
+}
+
+HdsmEstimator Objective::estimator_for(int64_t d) const {
+  if (estimator_ != HdsmEstimator::kAuto) return estimator_;
+  return d <= kHdsmExactMaxDim ? HdsmEstimator::kExact : HdsmEstimator::kHutchinson;
+}
+
+at::Tensor Objective::loss(const EpsFunction& eps_fn, const PerturbedBatch& batch, at::Generator gen) const {
+  const int order = static_cast<int>(config_.order);
+  at::Tensor probe;
+  if (order >= 2 && estimator_for(batch.target[0].numel()) == HdsmEstimator::kHutchinson) {
+    // Rademacher v on the last block, drawn where the batch lives.
+    probe = at::randint(0, 2, batch.target.sizes(), gen, batch.target.options()).mul_(2).sub_(1);
+  }
+  const EpsDerivatives derivatives = eps_derivatives(eps_fn, batch.u_t, sde_.num_blocks(), order, probe);
+  const HdsmTerms terms = hdsm_terms(derivatives, batch.target, batch.ell, order);
+  const at::Tensor per_sample = combine_hdsm_terms(terms, form_, config_.lambda2, config_.lambda3, order);
   if (weighting_ == Weighting::kNoise) return per_sample.mean();
   return (per_sample * batch.weight.to(per_sample.scalar_type())).mean();
 }

@@ -1,7 +1,11 @@
 #pragma once
 // Training objectives (math.md §3): dsm and bcsm (hsm = CLD's name for bcsm
-// with S = {x}), weightings noise | likelihood. The objective turns a batch of
-// data into a perturbed state, the target ε (= z_K), and a loss.
+// with S = {x}), and hdsm (math.md §11: bcsm's perturbation with the
+// second- and third-order terms of high-order DSM); weightings noise |
+// likelihood. The objective turns a batch of data into a perturbed state, the
+// target ε (= z_K), and a loss: from the prediction ε alone (dsm, bcsm, hdsm
+// of order 1), or from the network itself where derivatives are needed
+// (needs_network()).
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
@@ -9,19 +13,20 @@
 #include <vector>
 
 #include "hold/core/registry.h"
+#include "hold/objectives/hdsm.h"
 #include "hold/sde/mat.h"
 
 namespace hold {
 
 class LinearSde;
 
-enum class ObjectiveKind { kDsm, kBcsm };
+enum class ObjectiveKind { kDsm, kBcsm, kHdsm };
 enum class Weighting { kNoise, kLikelihood };
 /// What the network predicts: z_K, the last block's noise (the paper's BCSM),
 /// or z, the noise of every block (u_t = μ_t + L_t z), which gives the
 /// full-state score s = −L_t⁻ᵀ ε_θ (gDDIM's R frame needs it; math.md §9.4).
 enum class ObjectiveTarget { kLast, kAll };
-/// objective.name: dsm | bcsm | hsm.
+/// objective.name: dsm | bcsm | hsm | hdsm.
 const Registry<Choice<ObjectiveKind>>& objective_registry();
 /// objective.weighting: noise | likelihood.
 const Registry<Choice<Weighting>>& weighting_registry();
@@ -29,14 +34,23 @@ const Registry<Choice<Weighting>>& weighting_registry();
 const Registry<Choice<ObjectiveTarget>>& objective_target_registry();
 
 struct ObjectiveConfig {
-  /// dsm | bcsm | hsm
+  /// dsm | bcsm | hsm | hdsm
   std::string name = "bcsm";
-  /// bcsm: the blocks S given at t = 0, by name (x, v, a, or b<k> for k ≥ 3); x always.
+  /// bcsm, hdsm: the blocks S given at t = 0, by name (x, v, a, or b<k> for k ≥ 3); x always.
   std::vector<std::string> blocks = {"x"};
   /// noise | likelihood
   std::string weighting = "noise";
   /// t ~ U(t_eps, T).
   double t_eps = 1e-5;
+  /// hdsm: 1 (first order only), 2 (+ the Jacobian), 3 (+ the gradient of its trace).
+  int64_t order = 1;
+  /// hdsm: weights of the second- and third-order terms (the seed's toys).
+  double lambda2 = 0.5;
+  double lambda3 = 0.1;
+  /// hdsm: auto | exact | hutchinson (hdsm_estimator_registry()).
+  std::string hdsm_estimator = "auto";
+  /// hdsm: frobenius | trace | both (hdsm_form_registry()).
+  std::string hdsm_form = "frobenius";
   /// last (ε of the last block) | all (ε of every block: the network outputs K·C channels).
   std::string target = "last";
 
@@ -77,12 +91,26 @@ class Objective {
   /// Mean over the batch of weight · ‖eps_pred − target‖² (summed over data dims
   /// and, for target all, over the blocks).
   at::Tensor loss(const at::Tensor& eps_pred, const PerturbedBatch& batch) const;
+  /// Whether the loss needs the network itself (hdsm of order ≥ 2): then the
+  /// trainer calls the overload below instead of predicting ε first.
+  bool needs_network() const { return kind_ == ObjectiveKind::kHdsm && config_.order >= 2; }
+  /// hdsm: mean over the batch of weight · (‖ε − z_K‖² + λ₂ S₂ + λ₃ G)
+  /// (math.md §11.2), the network differentiated in u_K by double backward.
+  /// Hutchinson probes are drawn from gen on the batch's device (after
+  /// perturb's draws). eps_fn: u ↦ ε_θ(u, batch.t), differentiable.
+  at::Tensor loss(const EpsFunction& eps_fn, const PerturbedBatch& batch, at::Generator gen) const;
+  /// The estimator hdsm uses at data dimension d (auto resolved).
+  HdsmEstimator estimator_for(int64_t d) const;
+  const ObjectiveConfig& config() const { return config_; }
 
  private:
   const LinearSde& sde_;
   ObjectiveConfig config_;
-  Weighting weighting_ = Weighting::kNoise;  ///< config_.weighting, resolved once
-  bool all_blocks_ = false;                  ///< config_.target is all, resolved once
+  ObjectiveKind kind_ = ObjectiveKind::kBcsm;  ///< config_.name, resolved once
+  Weighting weighting_ = Weighting::kNoise;    ///< config_.weighting, resolved once
+  HdsmEstimator estimator_ = HdsmEstimator::kAuto;
+  HdsmForm form_ = HdsmForm::kFrobenius;
+  bool all_blocks_ = false;  ///< config_.target is all, resolved once
   std::vector<int> given_;
   Mat sigma0_;
 };

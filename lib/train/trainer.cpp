@@ -244,12 +244,21 @@ TrainProgress Trainer::train_step() {
   // Dropout draws from the global generator: seed it per step (and rank) so
   // that a resumed run draws the same masks as an uninterrupted one.
   at::manual_seed(derived_seed(s.config.seed, s.step, static_cast<uint64_t>(s.rank()) << 40));
-  at::Tensor eps_hat;
-  {
+  at::Tensor loss;
+  if (s.objective.needs_network()) {
+    // High-order DSM differentiates the network in u_K (math.md §11): the
+    // objective calls it, under the same autocast, and takes the loss in float32.
     AutocastScope autocast(s.device, s.autocast_dtype);
-    eps_hat = s.model->predict_eps(batch.u_t, batch.t);
+    auto eps_fn = [&](const at::Tensor& u) { return s.model->predict_eps(u, batch.t).to(at::kFloat); };
+    loss = s.objective.loss(eps_fn, batch, s.noise_gen);
+  } else {
+    at::Tensor eps_hat;
+    {
+      AutocastScope autocast(s.device, s.autocast_dtype);
+      eps_hat = s.model->predict_eps(batch.u_t, batch.t);
+    }
+    loss = s.objective.loss(eps_hat.to(at::kFloat), batch);
   }
-  at::Tensor loss = s.objective.loss(eps_hat.to(at::kFloat), batch);
   s.scaler.scale_loss(loss).backward();
   loss = loss.detach();
   if (s.options.comm) {

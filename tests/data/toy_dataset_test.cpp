@@ -46,6 +46,34 @@ TEST_CASE("swiss roll points lie on their roll and the rolls are equally likely"
   CHECK(at::equal(x, data->sample(n, at::make_generator<at::CPUGeneratorImpl>(11))));
 }
 
+TEST_CASE("checkerboard points fill the 8 cells of FFJORD's board equally", "[data]") {
+  DataConfig config;
+  config.name = "checkerboard";
+  const auto data = make_toy_dataset(config);
+  REQUIRE(data->dim() == 2);
+  const int64_t n = 32000;
+  const at::Tensor x = data->sample(n, at::make_generator<at::CPUGeneratorImpl>(4)).to(at::kDouble);
+  CHECK(x.abs().max().item<double>() <= 4.0);
+  // Cell (⌊x₁/2⌋, ⌊x₂/2⌋) ∈ {−2, …, 1}²: filled iff the sum is even.
+  const at::Tensor cell = at::floor(x / 2.0);
+  CHECK(at::remainder(cell.sum(1), 2.0).abs().max().item<double>() == 0.0);
+  const at::Tensor index = (cell.select(1, 0) + 2) * 4 + (cell.select(1, 1) + 2);
+  const at::Tensor counts = at::bincount(index.to(at::kLong), {}, 16).to(at::kDouble);
+  const double p = 1.0 / 8, se = std::sqrt(p * (1 - p) / double(n));
+  int filled = 0;
+  for (int64_t c = 0; c < 16; ++c) {
+    const double share = counts[c].item<double>() / double(n);
+    if (share == 0) continue;
+    ++filled;
+    INFO("cell " << c << ": " << share);
+    CHECK(std::abs(share - p) < 5 * se);
+  }
+  CHECK(filled == 8);
+  // Uniform inside a cell: the mean position within cells is the centre.
+  const at::Tensor offset = x - 2.0 * cell;  // in [0, 2)²
+  CHECK(std::abs(offset.mean().item<double>() - 1.0) < 5 * std::sqrt(1.0 / 3.0 / double(2 * n)));
+}
+
 TEST_CASE("gmm1d sample moments match the mixture's exact mean and variance", "[data]") {
   DataConfig config;
   config.name = "gmm1d";  // mixture left empty: the documented default

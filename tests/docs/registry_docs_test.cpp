@@ -82,6 +82,8 @@ TEST_CASE("docs/configuration.md lists every registry's choices in order", "[doc
   check_documented(docs, objective_registry());
   check_documented(docs, weighting_registry());
   check_documented(docs, objective_target_registry());
+  check_documented(docs, hdsm_estimator_registry());
+  check_documented(docs, hdsm_form_registry());
   check_documented(docs, lr_schedule_registry());
   check_documented(docs, precision_registry());
   check_documented(docs, sampler_registry());

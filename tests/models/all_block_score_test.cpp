@@ -143,4 +143,6 @@ objective: {name: bcsm, target: all}
   CHECK(model->full_score(u, at::full({4}, 0.5, at::kDouble)).sizes() == at::IntArrayRef({4, 6}));
   CHECK_THROWS_WITH(parse_config("objective: {target: every}\n", "all_block_test"),
                     Catch::Contains("objective.target"));
+  CHECK_THROWS_WITH(parse_config("objective: {name: hdsm, target: all}\n", "all_block_test"),
+                    Catch::Contains("(objective.target)"));
 }
