@@ -12,6 +12,11 @@
 // images, and under several processes (scripts/launch_local.sh, srun) rank r
 // draws batches k ≡ r mod world into DIR/parts/ and rank 0 merges them: the
 // same samples as one process.
+// Inpainting and colorization (samplers/inpaint.h, io/inpaint_inputs.h):
+//   --inpaint FILE.npz --mask FILE.npz|FILE.png|left-half|center-square|random:<p>
+//   --colorize IMAGES.npz, --inpaint-method path|replace (sample.inpaint_method)
+// keep the known region of every sample exactly; images also get
+// DIR/input.png, the known data with the unknown region grey.
 #include <ATen/ATen.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -30,6 +35,7 @@
 #include "hold/io/batch_runner.h"
 #include "hold/io/cli.h"
 #include "hold/io/image_grid.h"
+#include "hold/io/inpaint_inputs.h"
 #include "hold/io/npz.h"
 #include "hold/io/output_path.h"
 #include "hold/io/plot.h"
@@ -121,7 +127,7 @@ struct Samples {
 std::optional<Samples> draw_samples(const hold::LinearSde& sde, hold::ScoreModel& model,
                                     const hold::SamplerOptions& options, const std::vector<int64_t>& shape, int64_t n,
                                     int64_t batch, const hold::RunConfig& config, const std::string& out_dir,
-                                    const TrajectoryRecorder& trajectory_plan) {
+                                    const TrajectoryRecorder& trajectory_plan, const hold::KnownData* known) {
   const hold::LaunchEnv launch = hold::read_launch_env();
   hold::BatchRunner runner({.n = n,
                             .batch = batch,
@@ -134,9 +140,12 @@ std::optional<Samples> draw_samples(const hold::LinearSde& sde, hold::ScoreModel
                             .label = "sample " + options.method});
   const auto merged = runner.run([&](const hold::Batch& b) {
     TrajectoryRecorder trajectory = trajectory_plan;
-    const hold::SampleBatch drawn = hold::sample_batch(sde, model, options, shape, b, [&](const hold::StepInfo& info) {
-      if (b.index == 0) trajectory(info);
-    });
+    const hold::SampleBatch drawn = hold::sample_batch(
+        sde, model, options, shape, b,
+        [&](const hold::StepInfo& info) {
+          if (b.index == 0) trajectory(info);
+        },
+        known);
     hold::NamedTensors out = {{"x", drawn.x}, {"nfe", at::full({b.count}, drawn.nfe, at::kLong)}};
     if (!trajectory.states.empty()) {
       out["trajectory"] = at::stack(trajectory.states);
@@ -157,6 +166,17 @@ std::optional<Samples> draw_samples(const hold::LinearSde& sde, hold::ScoreModel
   return samples;
 }
 
+/// The known data of the first `count` samples with the unknown region at 0
+/// (mid grey), back in data space: what the inpainting started from.
+void write_input_grid(const std::string& path, const hold::KnownData& known, int64_t count) {
+  std::vector<int64_t> shape = known.x.sizes().vec();
+  shape[0] = std::max(known.x.size(0), known.mask.size(0));
+  at::Tensor x = at::where(known.mask.expand(shape).ne(0), known.x.expand(shape), at::zeros({}, known.x.options()));
+  if (known.channels.rows() > 0) x = hold::apply_channels(known.channels.transpose(), x);
+  if (x.size(0) == 1) x = x.expand({count, shape[1], shape[2], shape[3]});
+  hold::write_image_grid_png(path, x.slice(0, 0, count).contiguous());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -164,6 +184,7 @@ int main(int argc, char** argv) {
   bool metrics = false;
   int64_t batch = 256, trajectory_columns = 0, trajectory_rows = 2;
   std::string weights = "ema";
+  hold::InpaintInputs inpaint;
   return hold::run_app(
       argc, argv, "hold-sample", "Draw samples with any sampler from a trained model or the Gaussian-mixture oracle.",
       [&](CLI::App& app, hold::CommonFlags& flags) {
@@ -180,6 +201,15 @@ int main(int argc, char** argv) {
         flags.add_config_flag(app, "--frame", "sample.frame", "ei: " + hold::ei_frame_registry().choices());
         flags.add_config_flag(app, "--eta", "sample.eta",
                               "ei, frame x: stochastic variant, 0 (the ODE, default) … 1 (the reverse SDE)");
+        app.add_option("--inpaint", inpaint.inpaint,
+                       "inpainting: npz with the known data `x` ([1 or n, d]; images [1 or n, C, H, W], data scale)");
+        app.add_option("--mask", inpaint.mask,
+                       "inpainting: 1 = known; FILE.npz (`mask`), FILE.png, or the hidden part: left-half | "
+                       "center-square | random:<fraction>");
+        app.add_option("--colorize", inpaint.colorize,
+                       "colorization: npz of RGB images `x` whose grey channel is kept");
+        flags.add_config_flag(app, "--inpaint-method", "sample.inpaint_method",
+                              "inpainting: " + hold::inpaint_method_registry().choices());
         app.add_flag("--metrics", metrics, "toy data: also report the energy distance to fresh data (metrics.json)");
         app.add_option("--weights", weights, "ema (default) or raw: which weights of the checkpoint to sample with")
             ->check(CLI::IsMember({"ema", "raw"}));
@@ -201,6 +231,16 @@ int main(int argc, char** argv) {
         }
         if (!images && trajectory_columns > 0)
           throw hold::UsageError("--trajectory is for image data (data.name " + config.data.name + ")");
+        const int64_t n = config.sample_count;
+        std::optional<hold::KnownData> known;
+        if (inpaint.any()) {
+          if (metrics) {
+            throw hold::UsageError("--metrics compares with the unconditional data; it does not apply to " +
+                                   std::string(inpaint.colorize.empty() ? "inpainting" : "colorization") +
+                                   " (--metrics)");
+          }
+          known = hold::read_known_data(inpaint, shape, n, config.seed);
+        }
         const hold::TrainedModel trained = hold::load_trained_model(
             config, flags.config_path, ckpt_path, weights == "raw" ? hold::WeightSet::kRaw : hold::WeightSet::kEma);
         const hold::LinearSde& sde = *trained.sde;
@@ -208,11 +248,10 @@ int main(int argc, char** argv) {
         hold::SamplerOptions options = config.sample;
         options.device = trained.device;
 
-        const int64_t n = config.sample_count;
         const TrajectoryRecorder trajectory_plan{std::min(trajectory_rows, n), trajectory_columns, {}, {}};
         std::filesystem::create_directories(out_dir);
-        const std::optional<Samples> result =
-            draw_samples(sde, *model, options, shape, n, images ? batch : n, config, out_dir, trajectory_plan);
+        const std::optional<Samples> result = draw_samples(sde, *model, options, shape, n, images ? batch : n, config,
+                                                           out_dir, trajectory_plan, known ? &*known : nullptr);
         if (!result) return 0;  // a rank other than 0: its batches are on disk
         const at::Tensor& x = result->x;
         std::printf("nfe: %lld\n", static_cast<long long>(result->nfe));
@@ -228,6 +267,10 @@ int main(int argc, char** argv) {
             hold::write_trajectory_png(out_dir + "/trajectory.png", result->trajectory, result->times,
                                        sde.num_blocks());
             std::printf("trajectory: %s/trajectory.png\n", out_dir.c_str());
+          }
+          if (known) {
+            write_input_grid(out_dir + "/input.png", *known, std::min<int64_t>(n, 256));
+            std::printf("input: %s/input.png\n", out_dir.c_str());
           }
           return 0;
         }

@@ -350,6 +350,27 @@ ImageArray read_fashion_mnist(const std::string& dir, const std::string& split) 
   return read_mnist_layout(dir.empty() ? std::string(kDefaultFashionMnistDir) : dir, split, "Fashion-MNIST");
 }
 
+at::Tensor read_image_file(const std::string& path, int64_t channels) {
+  if (channels != 1 && channels != 3) {
+    throw UsageError("image channels must be 1 or 3, got " + std::to_string(channels) + " (" + path + ")");
+  }
+  const std::string bytes = read_bytes(path, "image");
+  if (bytes.size() > static_cast<size_t>(INT_MAX)) throw UsageError("image file too large (" + path + ")");
+  int w = 0, h = 0, in_channels = 0;
+  std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
+      stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()), &w, &h,
+                            &in_channels, static_cast<int>(channels)),
+      stbi_image_free);
+  if (!pixels) {
+    const char* reason = stbi_failure_reason();
+    throw UsageError(std::string("cannot decode image: ") + (reason ? reason : "unknown error") + " (" + path + ")");
+  }
+  auto hwc = at::from_blob(pixels.get(), {h, w, channels}, at::kByte);
+  // A copy out of stb's buffer (contiguous() alone returns the view itself
+  // when channels = 1: the permuted tensor is already contiguous).
+  return hwc.permute({2, 0, 1}).clone(at::MemoryFormat::Contiguous);
+}
+
 ImageArray read_image_folder(const std::string& dir, int64_t size, int64_t channels) {
   if (channels != 1 && channels != 3) {
     throw UsageError("image channels must be 1 or 3, got " + std::to_string(channels) + " (" + dir + ")");

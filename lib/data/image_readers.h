@@ -54,4 +54,8 @@ std::vector<int64_t> read_mnist_shape(const std::string& dir, const std::string&
 /// → images [N, channels, size, size], labels undefined.
 ImageArray read_image_folder(const std::string& dir, int64_t size, int64_t channels);
 
+/// One .png / .jpg file as it is (no crop, no resize), decoded with `channels`
+/// channels (1: stb's luminance, 3: RGB; alpha dropped) → uint8 [channels, H, W].
+at::Tensor read_image_file(const std::string& path, int64_t channels);
+
 }  // namespace hold

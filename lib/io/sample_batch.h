@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "hold/io/batch_runner.h"
+#include "hold/samplers/inpaint.h"
 #include "hold/samplers/sampler.h"
 
 namespace hold {
@@ -24,8 +25,10 @@ struct SampleBatch {
 
 /// hold::sample of batch.count samples of per-sample shape `shape` from
 /// batch.generator; the bar follows the sampler's steps ("nfe=N"), and
-/// on_step, if given, sees every step too (hold-sample's trajectory).
+/// on_step, if given, sees every step too (hold-sample's trajectory). With
+/// known data (for the run's n samples; one-row tensors broadcast) it is
+/// sample_inpaint of the batch's rows instead.
 SampleBatch sample_batch(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options, at::IntArrayRef shape,
-                         const Batch& batch, const StepCallback& on_step = {});
+                         const Batch& batch, const StepCallback& on_step = {}, const KnownData* known = nullptr);
 
 }  // namespace hold

@@ -77,13 +77,28 @@ int64_t steps_for_budget(const SamplerOptions& options, int nfe_per_step) {
 
 SampleResult run_fixed_grid(const SamplerContext& ctx, const FixedGridMethod& method, at::Tensor u, double t_start,
                             const StepCallback& callback) {
-  const int64_t steps = steps_for_budget(ctx.options, method.nfe_per_step);
+  const int64_t repeats = ctx.constraint ? ctx.constraint->repeats() : 1;
+  const int64_t steps = steps_for_budget(ctx.options, static_cast<int>(method.nfe_per_step * repeats));
+  if (steps < 1) {
+    throw ConfigError("nfe " + std::to_string(ctx.options.nfe) + " allows no step of " + method.name + " taken " +
+                      std::to_string(repeats) + " times (sample.inpaint_resample) (sample.nfe)");
+  }
   const GridKind kind = ctx.options.grid == GridKind::kAuto ? method.grid : ctx.options.grid;
   const std::vector<double> grid = make_time_grid(ctx.sde, kind, steps, t_start, ctx.options.t_s);
   const GridStepper step = method.prepare(ctx, grid);
   const int64_t n_steps = steps + (ctx.options.denoise ? 1 : 0);
+  std::vector<double> state_times;
+  if (ctx.constraint) {
+    state_times = method.state_times ? method.state_times(grid) : std::vector<double>(grid.begin() + 1, grid.end());
+    ctx.constraint->prepare(ctx, t_start, state_times);
+    u = ctx.constraint->start(ctx, std::move(u));
+  }
   for (int64_t i = 0; i < steps; ++i) {
-    u = step(i, u);
+    for (int64_t r = 0; r < repeats; ++r) {
+      if (r > 0) u = ctx.constraint->renoise(ctx, std::move(u), i);
+      u = step(i, u);
+      if (ctx.constraint) u = ctx.constraint->after_step(ctx, std::move(u), state_times[i]);
+    }
     if (callback) callback(StepInfo{i + 1, n_steps, grid[i], grid[i + 1], u, ctx.model.count()});
   }
   return finish(ctx, std::move(u), steps, n_steps, callback);
@@ -95,7 +110,10 @@ SampleResult finish(const SamplerContext& ctx, at::Tensor u, int64_t steps, int6
     // One Euler step of the reverse SDE's mean from t_s to 0 (math.md §4).
     const double t_s = ctx.options.t_s;
     u = reverse_euler_step(ctx, reverse_euler(ctx, t_s, t_s), u, /*z=*/at::Tensor());
+    if (ctx.constraint) u = ctx.constraint->finish(ctx, std::move(u));
     if (callback) callback(StepInfo{steps + 1, n_steps, t_s, 0.0, u, ctx.model.count()});
+  } else if (ctx.constraint) {
+    u = ctx.constraint->finish(ctx, std::move(u));
   }
   SampleResult result;
   result.x = block(u, ctx.num_blocks, 0).contiguous();

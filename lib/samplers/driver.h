@@ -29,6 +29,8 @@ namespace hold::detail {
 using NoiseSource = std::function<void(const at::Tensor& z)>;
 NoiseSource generator_noise(at::Generator gen);
 
+class StateConstraint;
+
 /// Everything a method needs to know about the run.
 struct SamplerContext {
   const LinearSde& sde;
@@ -39,6 +41,9 @@ struct SamplerContext {
   int64_t num_blocks = 1;            ///< K
   int64_t block_numel = 1;           ///< C·H·W
   at::TensorOptions state_options;   ///< dtype (options.dtype) and device of the state
+  /// Applied by the drivers before the first step, after every step and at
+  /// the end (inpainting, inpaint.h); nullptr: none.
+  StateConstraint* constraint = nullptr;
 
   int64_t batch() const { return state_shape[0]; }
   /// Shape of one block, [N, C, ...].
@@ -60,6 +65,34 @@ struct FixedGridMethod {
   std::function<GridStepper(const SamplerContext&, const std::vector<double>& grid)> prepare;
   /// The grid walked when sample.grid is auto.
   GridKind grid = GridKind::kQuadratic;
+  /// The forward times of the states step i returns, for i = 0 … N−1; empty:
+  /// the grid's, grid[i+1] (lt's states lie at the midpoints between steps).
+  std::function<std::vector<double>(const std::vector<double>& grid)> state_times = nullptr;
+};
+
+/// A constraint on the state, applied by both drivers (inpainting: the known
+/// coordinates' K-blocks follow the forward process; inpaint.cpp). Every call
+/// is tensor work on the state's device (no host sync); K×K factors are
+/// computed in float64 by `prepare` (fixed grid: all of them, once) or per
+/// accepted step (adaptive ode).
+class StateConstraint {
+ public:
+  virtual ~StateConstraint() = default;
+  /// Before the run: t_start and the times of the states after each step
+  /// (fixed grid; empty for the adaptive ode, whose times come as it goes).
+  virtual void prepare(const SamplerContext& ctx, double t_start, const std::vector<double>& state_times) = 0;
+  /// The state at t_start, before the first step.
+  virtual at::Tensor start(const SamplerContext& ctx, at::Tensor u) = 0;
+  /// The state after a step, at forward time t.
+  virtual at::Tensor after_step(const SamplerContext& ctx, at::Tensor u, double t) = 0;
+  /// The final state (after the denoising step if any): the known x exactly.
+  virtual at::Tensor finish(const SamplerContext& ctx, at::Tensor u) = 0;
+  /// Resampling (RePaint): every grid step is taken this many times; between
+  /// two takes `renoise` carries the state back up to the step's start.
+  virtual int64_t repeats() const { return 1; }
+  /// The state after step i, carried by the forward kernel back to the time
+  /// of the state before it (the known coordinates: their state there).
+  virtual at::Tensor renoise(const SamplerContext& ctx, at::Tensor u, int64_t i) { return u; }
 };
 
 FixedGridMethod em_method();
@@ -112,8 +145,10 @@ SampleResult finish(const SamplerContext& ctx, at::Tensor u, int64_t steps, int6
 
 /// sample_from with an explicit noise source: validates the options, runs
 /// under NoGradGuard with the model wrapped in a CountingScoreModel, and
-/// dispatches on options.method. u0 is not modified.
+/// dispatches on options.method. u0 is not modified. A constraint, if given,
+/// is applied to the state throughout (its draws come from `noise` too).
 SampleResult run_sampler(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options, const at::Tensor& u0,
-                         double t_start, const NoiseSource& noise, const StepCallback& callback = {});
+                         double t_start, const NoiseSource& noise, const StepCallback& callback = {},
+                         StateConstraint* constraint = nullptr);
 
 }  // namespace hold::detail

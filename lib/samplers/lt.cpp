@@ -84,7 +84,14 @@ FixedGridMethod lt_method() {
       return next;
     };
   };
-  return {"lt", 1, prepare};
+  // The state after step i lies at the midpoint m_{i+1} (the last at t_s).
+  auto state_times = [](const std::vector<double>& grid) {
+    const size_t n = grid.size() - 1;
+    std::vector<double> times;
+    for (size_t i = 0; i < n; ++i) times.push_back(i + 1 < n ? 0.5 * (grid[i + 1] + grid[i + 2]) : grid[n]);
+    return times;
+  };
+  return {"lt", 1, prepare, GridKind::kQuadratic, state_times};
 }
 
 SamplerEntry lt_sampler() {

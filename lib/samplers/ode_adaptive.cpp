@@ -29,7 +29,13 @@ SampleResult run_adaptive_ode(const SamplerContext& ctx, at::Tensor u, double t_
     const int64_t n_steps = stats.accepted + static_cast<int64_t>(std::ceil(std::min(remaining, 1e9))) + denoise;
     callback(StepInfo{stats.accepted, n_steps, t, t_next, y, ctx.model.count()});
   };
-  u = integrate_adaptive(drift, u, t_start, t_s, adaptive, &stats, on_step);
+  AcceptedStepTransform constrain;
+  if (ctx.constraint) {
+    ctx.constraint->prepare(ctx, t_start, {});  // no grid: the factors are computed per accepted step
+    u = ctx.constraint->start(ctx, std::move(u));
+    constrain = [&ctx](double t, const at::Tensor& y) { return ctx.constraint->after_step(ctx, y, t); };
+  }
+  u = integrate_adaptive(drift, u, t_start, t_s, adaptive, &stats, on_step, constrain);
   return finish(ctx, std::move(u), stats.accepted, stats.accepted + denoise, callback);
 }
 

@@ -10,6 +10,7 @@
 #include "hold/core/error.h"
 #include "hold/core/format.h"
 #include "hold/samplers/driver.h"
+#include "hold/samplers/inpaint.h"
 #include "hold/samplers/runge_kutta.h"
 #include "hold/samplers/sampler_registry.h"
 #include "hold/sde/blocks.h"
@@ -55,6 +56,17 @@ void SamplerOptions::validate(const LinearSde& sde) const {
   if (eta > 0.0 && ei_frame_registry().at(frame).value != EiFrame::kData) {
     reject("eta (the stochastic variant) is built for frame x only, not frame " + frame, "eta");
   }
+  inpaint_method_registry().at(inpaint_method);
+  if (inpaint_resample < 1 || inpaint_resample > 100) {
+    reject("inpaint_resample must be 1…100, got " + std::to_string(inpaint_resample), "inpaint_resample");
+  }
+  if (inpaint_resample > 1 && (method == "ei" || method == "dpmpp2m" || entry.adaptive(*this))) {
+    reject(
+        "resampling retakes a step and needs a one-step sampler (em, lt, pc, edm, ode with a fixed-step "
+        "solver), not " +
+            method + (method == "ode" ? " with rk45" : ""),
+        "inpaint_resample");
+  }
   if (entry.check) entry.check(*this, sde);
   if (entry.adaptive(*this)) {
     if (!(atol > 0)) reject("atol must be positive, got " + fmt(atol), "atol");
@@ -75,7 +87,8 @@ void SamplerOptions::validate(const LinearSde& sde) const {
 namespace detail {
 
 SampleResult run_sampler(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options, const at::Tensor& u0,
-                         double t_start, const NoiseSource& noise, const StepCallback& callback) {
+                         double t_start, const NoiseSource& noise, const StepCallback& callback,
+                         StateConstraint* constraint) {
   options.validate(sde);
   const int64_t k = sde.num_blocks();
   if (u0.dim() < 2 || u0.size(0) < 1 || u0.size(1) % k != 0) {
@@ -90,7 +103,8 @@ SampleResult run_sampler(const LinearSde& sde, ScoreModel& model, const SamplerO
   at::NoGradGuard no_grad;
   CountingScoreModel counted(model);
   at::Tensor u = u0.to(options.device, options.dtype, /*non_blocking=*/false, /*copy=*/true).contiguous();
-  const SamplerContext ctx{sde, counted, options, noise, u.sizes().vec(), k, u.numel() / (u.size(0) * k), u.options()};
+  const SamplerContext ctx{sde,         counted,   options, noise, u.sizes().vec(), k, u.numel() / (u.size(0) * k),
+                           u.options(), constraint};
   const SamplerEntry& entry = sampler_registry().at(options.method);  // resolved once per run
   if (entry.adaptive(options)) return run_adaptive_ode(ctx, std::move(u), t_start, callback);
   return run_fixed_grid(ctx, entry.fixed_grid(options), std::move(u), t_start, callback);

@@ -140,8 +140,8 @@ RkStep explicit_rk_step(const Tableau& tableau, const StageFunction& stage, cons
 }
 
 at::Tensor integrate_adaptive(const OdeFunction& f, const at::Tensor& y0, double t0, double t1,
-                              const AdaptiveOptions& options, AdaptiveStats* stats,
-                              const AcceptedStepCallback& on_step) {
+                              const AdaptiveOptions& options, AdaptiveStats* stats, const AcceptedStepCallback& on_step,
+                              const AcceptedStepTransform& transform) {
   AdaptiveStats local;
   AdaptiveStats& st = stats ? *stats : local;
   if (t0 == t1) return y0;
@@ -172,6 +172,10 @@ at::Tensor integrate_adaptive(const OdeFunction& f, const at::Tensor& y0, double
       t = last ? t1 : t + h;
       y = step.y;
       k0 = step.last_derivative;
+      if (transform) {
+        y = transform(t, y);
+        if (!last) k0 = eval(y, t);  // the state moved: FSAL's derivative is stale
+      }
       ++st.accepted;
       if (on_step) on_step(t_now, t, y);
     } else {

@@ -77,14 +77,20 @@ struct AdaptiveStats {
 
 /// Called after each accepted step with its interval and the new state.
 using AcceptedStepCallback = std::function<void(double t, double t_next, const at::Tensor& y)>;
+/// Replaces the state after each accepted step (a constraint, e.g.
+/// inpainting's known coordinates): y_{n+1} ← transform(t_{n+1}, y_{n+1}).
+using AcceptedStepTransform = std::function<at::Tensor(double t_next, const at::Tensor& y)>;
 
 /// Integrates dy/dt = f(y, t) from t0 to t1 (either direction) with Dormand–Prince
 /// 5(4): torchdiffeq's initial step selection (2 evaluations), FSAL, error ratio
 /// = the norm (AdaptiveOptions::error_groups) of err / (atol + rtol max(|y_n|, |y_{n+1}|)); the
 /// last step is shortened to land on t1. Throws NumericalError if the step size
-/// underflows or max_steps is exceeded.
+/// underflows or max_steps is exceeded. With a transform, each accepted state
+/// is replaced by transform(t, y) before on_step sees it, and the FSAL
+/// derivative is evaluated afresh at the new state (one more evaluation per
+/// accepted step).
 at::Tensor integrate_adaptive(const OdeFunction& f, const at::Tensor& y0, double t0, double t1,
                               const AdaptiveOptions& options, AdaptiveStats* stats = nullptr,
-                              const AcceptedStepCallback& on_step = {});
+                              const AcceptedStepCallback& on_step = {}, const AcceptedStepTransform& transform = {});
 
 }  // namespace hold

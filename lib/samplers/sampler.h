@@ -70,6 +70,13 @@ struct SamplerOptions {
   /// ei, frame x: the stochastic variant's η ∈ [0, 1] (gDDIM Prop. 6; 0: the
   /// probability-flow ODE, 1: the reverse SDE; math.md §9.5).
   double eta = 0.0;
+  /// Inpainting and colorization (inpaint.h): how the known coordinates'
+  /// K-blocks are imposed, path | replace (inpaint_method_registry()).
+  std::string inpaint_method = "path";
+  /// Inpainting: every step is taken this many times (RePaint's resampling:
+  /// re-noised back to the step's start between takes; NFE per step × r).
+  /// Memoryless fixed-grid samplers only (not ei, dpmpp2m, ode rk45).
+  int64_t inpaint_resample = 1;
   /// dtype of the state (float32; float64 for exact tests).
   at::ScalarType dtype = at::kFloat;
   /// Where the state lives: the model's device (set by the apps from the

@@ -67,6 +67,25 @@ TEST_CASE("hold-sample on images writes x, uint8 NHWC images, a grid and a traje
   CHECK(at::equal(read_npz(dir.file("out2/samples.npz")).at("x"), x));
   CHECK_FALSE(std::filesystem::exists(dir.file("out2/parts")));
 
+  // Inpainting the samples with a centre square hidden (one batch of 2 and
+  // one of 3: each takes its rows of the known images): the rest exactly kept,
+  // the input picture written; colorization of one-channel data is refused.
+  const auto inpainted =
+      test::run_tool("hold-sample " + config + " --ckpt " + run.ckpt + " --n 5 --batch 2 --inpaint " +
+                     dir.file("out/samples.npz") + " --mask center-square --out " + dir.file("inpainted"));
+  INFO(inpainted.out);
+  REQUIRE(inpainted.code == 0);
+  const at::Tensor filled = read_npz(dir.file("inpainted/samples.npz")).at("x");
+  at::Tensor kept = at::ones({8, 8}, at::kBool);
+  kept.narrow(0, 2, 4).narrow(1, 2, 4).fill_(false);
+  CHECK(at::equal(filled.masked_select(kept), x.masked_select(kept)));
+  CHECK_FALSE(at::equal(filled, x));
+  CHECK(png_size(dir.file("inpainted/input.png")) == std::make_pair(32, 22));
+  const auto colorize = test::run_tool("hold-sample " + config + " --ckpt " + run.ckpt + " --n 5 --colorize " +
+                                       dir.file("out/samples.npz") + " --out " + dir.file("colorized"));
+  CHECK(colorize.code == 2);
+  CHECK(colorize.out.find("(--colorize)") != std::string::npos);
+
   // --metrics is for toy data: a usage error.
   const auto metrics =
       test::run_tool("hold-sample " + config + " --ckpt " + run.ckpt + " --n 2 --metrics --out " + dir.file("out2"));

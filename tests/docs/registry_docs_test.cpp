@@ -15,6 +15,7 @@
 #include "hold/models/factory.h"
 #include "hold/models/model_config.h"
 #include "hold/objectives/objective.h"
+#include "hold/samplers/inpaint.h"
 #include "hold/samplers/sampler_registry.h"
 #include "hold/sde/presets.h"
 #include "hold/train/distributed.h"
@@ -90,6 +91,7 @@ TEST_CASE("docs/configuration.md lists every registry's choices in order", "[doc
   check_documented(docs, ode_solver_registry());
   check_documented(docs, grid_registry());
   check_documented(docs, ei_frame_registry());
+  check_documented(docs, inpaint_method_registry());
   check_documented(docs, trace_registry());
   check_documented(docs, probe_registry());
   check_documented(docs, backend_registry());
