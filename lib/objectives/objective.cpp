@@ -94,8 +94,9 @@ void ObjectiveConfig::validate(const LinearSde& sde) const {
     throw ConfigError("order must be 1, 2 or 3, got " + std::to_string(order) + " (objective.order)");
   }
   if (hdsm && predicts_all_blocks()) {
-    throw ConfigError("hdsm trains the last block's ε and its derivatives; objective.target all is not built for it "
-                      "(objective.target)");
+    throw ConfigError(
+        "hdsm trains the last block's ε and its derivatives; objective.target all is not built for it "
+        "(objective.target)");
   }
   if (order > 1 && !hdsm) {
     throw ConfigError("order " + std::to_string(order) + " needs objective.name hdsm, got '" + name +

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hold/io/npz.h"
+#include "support/cli_errors.h"
 #include "support/run_tool.h"
 #include "support/temp_dir.h"
 
@@ -18,21 +19,7 @@
 
 using namespace hold;
 
-namespace {
-
-/// Exit 2 and a single "error: ..." line that contains `needle`.
-void check_one_line_error(const test::ToolRun& r, const std::string& needle) {
-  INFO(r.out);
-  CHECK(r.code == 2);
-  const auto at = r.out.find("error: ");
-  REQUIRE(at != std::string::npos);
-  const std::string line = r.out.substr(at, r.out.find('\n', at) - at);
-  CHECK(line.find(needle) != std::string::npos);
-  CHECK(r.out.find("terminate") == std::string::npos);
-  CHECK(r.out.find("frame #") == std::string::npos);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("bad config values and combinations: exit 2 naming the key", "[cli][reliability]") {
   const std::string config = std::string(HOLD_SOURCE_DIR) + "/configs/toy_swissroll_hold.yaml";
@@ -52,7 +39,7 @@ TEST_CASE("bad config values and combinations: exit 2 naming the key", "[cli][re
   };
   for (const auto& [set, key] : cases) {
     INFO("--set " << set);
-    check_one_line_error(test::run_tool("hold-train --dry-run --config " + config + " --set " + set), key);
+    test::check_one_line_error(test::run_tool("hold-train --dry-run --config " + config + " --set " + set), key);
   }
 }
 
@@ -60,30 +47,34 @@ TEST_CASE("malformed files of each kind: exit 2 naming the path", "[cli][reliabi
   test::TempDir dir;
   const std::string toy = std::string(HOLD_SOURCE_DIR) + "/configs/toy_swissroll_hold.yaml";
   // Config: missing, and not YAML.
-  check_one_line_error(test::run_tool("hold-train --dry-run --config " + dir.file("nope.yaml")), dir.file("nope.yaml"));
+  test::check_one_line_error(test::run_tool("hold-train --dry-run --config " + dir.file("nope.yaml")),
+                             dir.file("nope.yaml"));
   std::ofstream(dir.file("bad.yaml")) << "sde: {name: hold\n";
-  check_one_line_error(test::run_tool("hold-train --dry-run --config " + dir.file("bad.yaml")), dir.file("bad.yaml"));
+  test::check_one_line_error(test::run_tool("hold-train --dry-run --config " + dir.file("bad.yaml")),
+                             dir.file("bad.yaml"));
   // Checkpoint: empty, truncated.
   std::ofstream(dir.file("empty.pt")).flush();
-  check_one_line_error(
+  test::check_one_line_error(
       test::run_tool("hold-sample --config " + toy + " --ckpt " + dir.file("empty.pt") + " --out " + dir.file("o")),
       dir.file("empty.pt"));
   std::ofstream(dir.file("cut.pt"), std::ios::binary) << std::string("PK\x03\x04", 4) << std::string(100, '\0');
-  check_one_line_error(
+  test::check_one_line_error(
       test::run_tool("hold-sample --config " + toy + " --ckpt " + dir.file("cut.pt") + " --out " + dir.file("o")),
       dir.file("cut.pt"));
   // Statistics file without sigma; npz that is not a zip.
   write_npz(dir.file("mu_only.npz"), {{"mu", at::zeros({3}, at::kDouble)}});
-  check_one_line_error(test::run_tool("hold-fid score " + dir.file("mu_only.npz") + " " + dir.file("mu_only.npz")),
-                       dir.file("mu_only.npz"));
+  test::check_one_line_error(
+      test::run_tool("hold-fid score " + dir.file("mu_only.npz") + " " + dir.file("mu_only.npz")),
+      dir.file("mu_only.npz"));
   std::ofstream(dir.file("text.npz")) << "hello\n";
-  check_one_line_error(test::run_tool("hold-fid score " + dir.file("text.npz") + " " + dir.file("mu_only.npz")),
-                       dir.file("text.npz"));
+  test::check_one_line_error(test::run_tool("hold-fid score " + dir.file("text.npz") + " " + dir.file("mu_only.npz")),
+                             dir.file("text.npz"));
   // Image data: a missing folder.
   std::ofstream(dir.file("img.yaml")) << "data: {name: mnist, path: " << dir.file("no_data")
                                       << "}\nmodel: {name: ncsnpp, ch_mult: [1, 2], attn_resolutions: []}\n";
-  check_one_line_error(test::run_tool("hold-train --config " + dir.file("img.yaml") + " --workdir " + dir.file("run")),
-                       dir.file("no_data"));
+  test::check_one_line_error(
+      test::run_tool("hold-train --config " + dir.file("img.yaml") + " --workdir " + dir.file("run")),
+      dir.file("no_data"));
 }
 
 TEST_CASE("output paths are checked before any work: exit 2 naming the flag and the path", "[cli][reliability]") {
@@ -93,27 +84,29 @@ TEST_CASE("output paths are checked before any work: exit 2 naming the flag and 
   std::ofstream(dir.file("a_file")) << "not a folder\n";
   const std::string under_file = dir.file("a_file/out");
   // A parent that is a file, for every tool that writes.
-  check_one_line_error(test::run_tool("hold-sample --config " + oracle + " --n 4 --out " + under_file),
-                       "--out " + under_file);
-  check_one_line_error(test::run_tool("hold-train --config " + toy + " --max-steps 1 --workdir " + under_file),
-                       "--workdir " + under_file);
-  check_one_line_error(test::run_tool("hold-nll --config " + oracle + " --n 2 --json " + under_file + ".json"),
-                       "--json " + under_file + ".json");
-  check_one_line_error(test::run_tool("hold-nll --config " + oracle + " --n 2 --per-point " + under_file + ".npz"),
-                       "--per-point " + under_file + ".npz");
-  check_one_line_error(test::run_tool("hold-fid export --config " + oracle + " --n 2 --out " + under_file + ".npz"),
-                       "--out " + under_file + ".npz");
-  check_one_line_error(
+  test::check_one_line_error(test::run_tool("hold-sample --config " + oracle + " --n 4 --out " + under_file),
+                             "--out " + under_file);
+  test::check_one_line_error(test::run_tool("hold-train --config " + toy + " --max-steps 1 --workdir " + under_file),
+                             "--workdir " + under_file);
+  test::check_one_line_error(test::run_tool("hold-nll --config " + oracle + " --n 2 --json " + under_file + ".json"),
+                             "--json " + under_file + ".json");
+  test::check_one_line_error(
+      test::run_tool("hold-nll --config " + oracle + " --n 2 --per-point " + under_file + ".npz"),
+      "--per-point " + under_file + ".npz");
+  test::check_one_line_error(
+      test::run_tool("hold-fid export --config " + oracle + " --n 2 --out " + under_file + ".npz"),
+      "--out " + under_file + ".npz");
+  test::check_one_line_error(
       test::run_tool("hold-inspect --plot-metrics " + dir.file("m.jsonl") + " --out " + under_file + ".png"),
       "--out " + under_file + ".png");
   // A folder where a file is to be written, and a folder we may not write in.
-  check_one_line_error(test::run_tool("hold-nll --config " + oracle + " --n 2 --json " + dir.path()), "--json");
+  test::check_one_line_error(test::run_tool("hold-nll --config " + oracle + " --n 2 --json " + dir.path()), "--json");
   if (::geteuid() != 0) {  // root writes anywhere
     const std::string locked = dir.file("locked");
     std::filesystem::create_directory(locked);
     std::filesystem::permissions(locked, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
-    check_one_line_error(test::run_tool("hold-sample --config " + oracle + " --n 4 --out " + locked + "/run"),
-                         "cannot write in '" + locked + "'");
+    test::check_one_line_error(test::run_tool("hold-sample --config " + oracle + " --n 4 --out " + locked + "/run"),
+                               "cannot write in '" + locked + "'");
     std::filesystem::permissions(locked, std::filesystem::perms::owner_all);
   }
 }
@@ -122,8 +115,8 @@ TEST_CASE("an empty config file and out-of-range numbers on the command line: ex
           "[cli][reliability]") {
   test::TempDir dir;
   std::ofstream(dir.file("empty.yaml")) << "# nothing set yet\n";
-  check_one_line_error(test::run_tool("hold-train --dry-run --config " + dir.file("empty.yaml")),
-                       "the config file is empty");
+  test::check_one_line_error(test::run_tool("hold-train --dry-run --config " + dir.file("empty.yaml")),
+                             "the config file is empty");
   const std::string oracle = std::string(HOLD_SOURCE_DIR) + "/configs/oracle_gmm2d_hold.yaml";
   const std::string out = " --out " + dir.file("s");
   const std::vector<std::pair<std::string, std::string>> cases{
@@ -144,6 +137,6 @@ TEST_CASE("an empty config file and out-of-range numbers on the command line: ex
     const auto space = args.find(' ');
     const std::string cmd = args.substr(0, space) + " --config " + oracle + args.substr(space);
     INFO(cmd);
-    check_one_line_error(test::run_tool(cmd), flag);
+    test::check_one_line_error(test::run_tool(cmd), flag);
   }
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hold/io/npz.h"
+#include "support/cli_errors.h"
 #include "support/run_tool.h"
 #include "support/temp_dir.h"
 
@@ -17,17 +18,6 @@ using namespace hold;
 namespace {
 
 std::string oracle_config() { return std::string(HOLD_SOURCE_DIR) + "/configs/oracle_gmm2d_hold.yaml"; }
-
-/// Exit 2 and a single "error: ..." line that contains `needle`.
-void check_one_line_error(const test::ToolRun& r, const std::string& needle) {
-  INFO(r.out);
-  CHECK(r.code == 2);
-  const auto at = r.out.find("error: ");
-  REQUIRE(at != std::string::npos);
-  const std::string line = r.out.substr(at, r.out.find('\n', at) - at);
-  CHECK(line.find(needle) != std::string::npos);
-  CHECK(r.out.find("terminate") == std::string::npos);
-}
 
 }  // namespace
 
@@ -87,7 +77,7 @@ TEST_CASE("hold-sample's inpainting flags: bad combinations exit 2 naming the fl
   };
   for (const auto& [args, flag] : cases) {
     INFO(args);
-    check_one_line_error(
+    test::check_one_line_error(
         test::run_tool("hold-sample --config " + oracle_config() + " --n 4 --out " + dir.file("out") + args), flag);
   }
 }

@@ -21,23 +21,13 @@
 #include "hold/sde/linear_sde.h"
 #include "hold/train/run_components.h"
 #include "support/allclose.h"
+#include "support/function_network.h"
 #include "support/preset.h"
 
 using namespace hold;
+using hold::test::FunctionNetwork;
 
 namespace {
-
-/// An EpsNetwork computing ε from a function of (u, t) in float64.
-class FunctionNetwork : public EpsNetwork {
- public:
-  explicit FunctionNetwork(std::function<at::Tensor(const at::Tensor&, const at::Tensor&)> f) : f_(std::move(f)) {
-    register_parameter("dtype_anchor", at::zeros({1}, at::kDouble));
-  }
-  at::Tensor forward(const at::Tensor& u, const at::Tensor& t) override { return f_(u, t); }
-
- private:
-  std::function<at::Tensor(const at::Tensor&, const at::Tensor&)> f_;
-};
 
 /// (M_i ⊗ I) v per sample with M_i = m_of(t_i), by explicit loops (the reference).
 at::Tensor apply_per_sample(const LinearSde& sde, const at::Tensor& v, const at::Tensor& t,

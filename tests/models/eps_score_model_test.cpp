@@ -19,24 +19,13 @@
 #include "hold/sde/presets.h"
 #include "hold/train/run_components.h"
 #include "support/allclose.h"
+#include "support/function_network.h"
 #include "support/preset.h"
 
 using namespace hold;
+using hold::test::FunctionNetwork;
 
 namespace {
-
-/// An EpsNetwork computing ε from a function of (u, t) in float64 (a dummy
-/// float64 parameter makes EpsScoreModel hand it float64 inputs).
-class FunctionNetwork : public EpsNetwork {
- public:
-  explicit FunctionNetwork(std::function<at::Tensor(const at::Tensor&, const at::Tensor&)> f) : f_(std::move(f)) {
-    register_parameter("dtype_anchor", at::zeros({1}, at::kDouble));
-  }
-  at::Tensor forward(const at::Tensor& u, const at::Tensor& t) override { return f_(u, t); }
-
- private:
-  std::function<at::Tensor(const at::Tensor&, const at::Tensor&)> f_;
-};
 
 /// Exact score −[Σᵐ_t⁻¹ u]_K of the marginal for zero-mean data of variance
 /// `var` (Σᵐ_t = Φ diag(var, εΣ∞_22, …) Φᵀ + Q), at per-sample times.

@@ -13,26 +13,16 @@
 #include "hold/sde/data_frame.h"
 #include "hold/sde/linear_sde.h"
 #include "hold/sde/presets.h"
+#include "support/ei_polynomials.h"
 #include "support/preset.h"
 
 using namespace hold;
+using hold::test::e_x;
+using hold::test::poly;
 
 namespace {
 
 const std::vector<std::pair<std::string, int>> kPresets = {{"vp", 1}, {"cld", 2}, {"hold", 3}, {"hold", 4}};
-
-Mat e_x(const Mat& phi) {
-  Mat v(phi.rows(), 1);
-  for (int r = 0; r < phi.rows(); ++r) v(r, 0) = phi(r, 0);
-  return v;
-}
-
-double poly(int degree, double b) {
-  const double c[] = {0.3, 0.2, -0.05, 0.01};
-  double v = 0.0;
-  for (int n = degree; n >= 0; --n) v = v * b + c[n];
-  return v;
-}
 
 /// u(b1) by RK4 on du/db = (F + ½DΣ_c⁻¹) u − ½ D Σ_c⁻¹ Φ e_x p(b), steps geometric in b.
 Mat reference_step(const LinearSde& sde, const Mat& sigma0, int degree, double b0, double b1, Mat u, int steps) {

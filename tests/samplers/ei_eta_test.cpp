@@ -16,26 +16,16 @@
 #include "hold/samplers/sampler.h"
 #include "hold/sde/blocks.h"
 #include "hold/sde/linear_sde.h"
+#include "support/ei_polynomials.h"
 #include "support/preset.h"
 
 using namespace hold;
+using hold::test::e_x;
+using hold::test::poly;
 
 namespace {
 
 const std::vector<std::pair<std::string, int>> kPresets = {{"vp", 1}, {"cld", 2}, {"hold", 3}};
-
-Mat e_x(const Mat& phi) {
-  Mat v(phi.rows(), 1);
-  for (int r = 0; r < phi.rows(); ++r) v(r, 0) = phi(r, 0);
-  return v;
-}
-
-double poly(int degree, double b) {
-  const double c[] = {0.3, 0.2, -0.05, 0.01};
-  double v = 0.0;
-  for (int n = degree; n >= 0; --n) v = v * b + c[n];
-  return v;
-}
 
 /// The mean m and noise covariance P of one reverse step from b0 to b1 < b0
 /// of du = [Â u − (1+η²)/2 D Σ_c⁻¹ Φ e_x p(b)] db + η G dW̄,
