@@ -134,5 +134,5 @@ objective: {name: bcsm, target: all}
   CHECK_THROWS_WITH(parse_config("objective: {target: every}\n", "all_block_test"),
                     Catch::Contains("objective.target"));
   CHECK_THROWS_WITH(parse_config("objective: {name: hdsm, target: all}\n", "all_block_test"),
-                    Catch::Contains("(objective.target)"));
+                    Catch::Contains("objective.target)"));
 }
