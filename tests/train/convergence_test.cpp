@@ -76,6 +76,32 @@ LossGap loss_gap(const RunConfig& config, std::shared_ptr<EpsNetwork> net, int64
   return g;
 }
 
+/// The run both tests train: a mixed-score MLP on the 1-D three-mode mixture.
+RunConfig mixture_mlp_config(const std::string& sde, const std::string& objective, int steps) {
+  return parse_config("seed: 1\nsde: {name: " + sde +
+                          "}\ndata: {name: gmm1d}\n"
+                          "model: {name: mlp, hidden: 64, layers: 4, embedding_dim: 32, mixed_score: true}\n"
+                          "objective: " +
+                          objective + "\ntrain: {steps: " + std::to_string(steps) +
+                          ", batch_size: 512, lr: 2.0e-3, warmup: 100, grad_clip: 1.0, ema: 0.999, "
+                          "log_every: 1000000, ckpt_every: 1000000}\n",
+                      "convergence_test");
+}
+
+/// Trains `config` in a temporary work dir; returns its EMA network (and the seconds taken).
+std::shared_ptr<EpsNetwork> train_ema_network(const RunConfig& config, double* seconds = nullptr) {
+  test::TempDir dir;
+  TrainOptions options;
+  options.workdir = dir.path();
+  const auto start = std::chrono::steady_clock::now();
+  Trainer trainer(config, options);
+  trainer.run();
+  if (seconds != nullptr) *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto net = make_network(config, 1);
+  trainer.ema().copy_to(*net);
+  return net;
+}
+
 }  // namespace
 
 TEST_CASE("A small MLP trained on the 1-D mixture reaches the irreducible loss", "[train]") {
@@ -83,26 +109,9 @@ TEST_CASE("A small MLP trained on the 1-D mixture reaches the irreducible loss",
   // Measured: excess 0.0018 (EMA weights) over an irreducible 0.044, i.e. 4 %;
   // the tolerance is 10 %. Evaluated on n = 10⁵ fresh draws, where the
   // Monte Carlo error of the excess is ~2 % of itself.
-  const RunConfig config = parse_config(R"(
-seed: 1
-sde: {name: hold}
-data: {name: gmm1d}
-model: {name: mlp, hidden: 64, layers: 4, embedding_dim: 32, mixed_score: true}
-objective: {name: bcsm}
-train: {steps: 5000, batch_size: 512, lr: 2.0e-3, warmup: 100, grad_clip: 1.0, ema: 0.999,
-        log_every: 1000000, ckpt_every: 1000000}
-)",
-                                        "convergence_test");
-  test::TempDir dir;
-  TrainOptions options;
-  options.workdir = dir.path();
-  const auto start = std::chrono::steady_clock::now();
-  Trainer trainer(config, options);
-  trainer.run();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  auto net = make_network(config, 1);
-  trainer.ema().copy_to(*net);
+  const RunConfig config = mixture_mlp_config("hold", "{name: bcsm}", 5000);
+  double seconds = 0.0;
+  const auto net = train_ema_network(config, &seconds);
   const LossGap g = loss_gap(config, net, 100000, 99);
   INFO("trained " << config.train.steps << " steps in " << seconds << " s; irreducible " << g.irreducible
                   << ", trained " << g.trained << ", excess " << g.excess << ", cross " << g.cross << " ± "
@@ -125,23 +134,8 @@ TEST_CASE("An all-block MLP (objective.target all) trains towards E[z | u] and s
   // which the MLP does not fit; for HOLD (L_xx ~ t^2.5) the excess is 2.7
   // and frame r diverges. What holds exactly: E[z | u] is the optimum (the
   // cross term vanishes), and the trained full-state score drives frame r.
-  const RunConfig config = parse_config(R"(
-seed: 1
-sde: {name: cld}
-data: {name: gmm1d}
-model: {name: mlp, hidden: 64, layers: 4, embedding_dim: 32, mixed_score: true}
-objective: {name: bcsm, target: all}
-train: {steps: 3000, batch_size: 512, lr: 2.0e-3, warmup: 100, grad_clip: 1.0, ema: 0.999,
-        log_every: 1000000, ckpt_every: 1000000}
-)",
-                                        "convergence_test");
-  test::TempDir dir;
-  TrainOptions options;
-  options.workdir = dir.path();
-  Trainer trainer(config, options);
-  trainer.run();
-  auto net = make_network(config, 1);
-  trainer.ema().copy_to(*net);
+  const RunConfig config = mixture_mlp_config("cld", "{name: bcsm, target: all}", 3000);
+  const auto net = train_ema_network(config);
   const LossGap g = loss_gap(config, net, 100000, 99);
   INFO("irreducible " << g.irreducible << ", trained " << g.trained << ", excess " << g.excess << ", cross " << g.cross
                       << " ± " << g.cross_se << "; last block: irreducible " << g.irreducible_last << ", excess "
