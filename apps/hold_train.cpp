@@ -1,5 +1,5 @@
 // hold-train: trains the run a YAML config describes.
-//   hold-train --config X [--workdir DIR] [--max-steps N] [--resume] [--dry-run]
+//   hold-train --config X [--workdir DIR] [--max-steps N] [--resume] [--init CKPT] [--dry-run]
 // Launched as several processes (torchrun's or SLURM's environment, or
 // scripts/launch_local.sh), it trains data-parallel (docs/distributed.md);
 // rank 0 prints and writes, the other ranks stay quiet. SIGINT / SIGTERM
@@ -60,6 +60,7 @@ void print_summary(const hold::RunConfig& config, const hold::LinearSde& sde, co
 int main(int argc, char** argv) {
   std::string workdir;
   int64_t max_steps = -1;
+  std::string init;
   bool resume = false, dry_run = false;
   return hold::run_app(
       argc, argv, "hold-train", "Train a score model on the data a YAML config describes.",
@@ -69,6 +70,9 @@ int main(int argc, char** argv) {
         app.add_option("--max-steps", max_steps, "stop after this many steps in total (default: train.steps)")
             ->check(CLI::PositiveNumber);
         app.add_flag("--resume", resume, "continue from WORKDIR/checkpoints/latest.pt if it exists");
+        app.add_option("--init", init,
+                       "fine-tune: start from this checkpoint's weights (same model; the objective and train "
+                       "section may differ) with a fresh optimiser at step 0");
         app.add_flag("--dry-run", dry_run, "validate the config, build the model, print a summary, exit");
       },
       [&](const hold::CommonFlags& flags) {
@@ -96,7 +100,7 @@ int main(int argc, char** argv) {
           }
         }
         hold::TrainOptions options{
-            workdir.empty() ? default_workdir(flags) : workdir, resume, max_steps, comm.get(), {}};
+            workdir.empty() ? default_workdir(flags) : workdir, resume, max_steps, init, comm.get(), {}};
         hold::check_output_dir(options.workdir, "--workdir");
         hold::Trainer trainer(config, options);
         if (!quiet) {

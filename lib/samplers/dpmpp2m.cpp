@@ -65,8 +65,11 @@ FixedGridMethod dpmpp2m_method() {
 
 SamplerEntry dpmpp2m_sampler() {
   auto check = [](const SamplerOptions&, const LinearSde& sde) { require_single_block(sde, "dpmpp2m", "ei"); };
-  return {"dpmpp2m", "DPM-Solver++ 2M: multistep data prediction in logSNR steps (K = 1; 1 NFE per step; 10–30 NFE)",
-          check, [](const SamplerOptions&) { return dpmpp2m_method(); }};
+  SamplerEntry entry{"dpmpp2m",
+                     "DPM-Solver++ 2M: multistep data prediction in logSNR steps (K = 1; 1 NFE per step; 10–30 NFE)",
+                     check, [](const SamplerOptions&) { return dpmpp2m_method(); }};
+  entry.multistep = true;
+  return entry;
 }
 
 }  // namespace hold::detail

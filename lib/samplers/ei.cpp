@@ -134,10 +134,12 @@ SamplerEntry ei_sampler() {
           "g² is not proportional to β); use em, pc or ode (sample.method)");
     }
   };
-  return {"ei",
-          "exponential integrator on the probability-flow ODE, data-prediction frame (sample.order; 1 NFE per step; "
-          "20–50 NFE)",
-          check, [](const SamplerOptions&) { return ei_method(); }};
+  SamplerEntry entry{"ei",
+                     "exponential integrator on the probability-flow ODE, data-prediction frame (sample.order; 1 NFE "
+                     "per step; 20–50 NFE)",
+                     check, [](const SamplerOptions&) { return ei_method(); }};
+  entry.multistep = true;
+  return entry;
 }
 
 }  // namespace hold::detail

@@ -20,6 +20,9 @@ struct SamplerEntry {
   std::function<detail::FixedGridMethod(const SamplerOptions&)> fixed_grid;
   /// Whether these options run the adaptive driver instead (ode + rk45).
   std::function<bool(const SamplerOptions&)> adaptive = [](const SamplerOptions&) { return false; };
+  /// Whether a step uses evaluations of earlier steps (ei, dpmpp2m): such a
+  /// history is stale after a retaken step, so resampling refuses it.
+  bool multistep = false;
 };
 
 struct OdeSolverEntry {

@@ -235,26 +235,51 @@ void load_weights(torch::nn::Module& model, const LoadedCheckpoint& checkpoint, 
   copy_named(model.named_buffers(/*recurse=*/true), checkpoint.model, "buffer", checkpoint.path);
 }
 
+namespace {
+
+/// The checksummed weights of an open checkpoint into model (raw parameters,
+/// buffers) and ema (shadow); returns the checkpoint's step.
+int64_t restore_weights(Archive& archive, const std::string& path, torch::nn::Module& model, Ema& ema) {
+  const int64_t step = read_step(archive, path);
+  const auto weights = read_tensors(archive, "model", path);
+  verify_checksum(archive, path, step, weights, read_tensors(archive, "ema", path));
+  copy_named(model.named_parameters(/*recurse=*/true), weights, "model", path);
+  copy_named(model.named_buffers(/*recurse=*/true), weights, "buffer", path);
+  const auto ema_weights = read_tensors(archive, "ema", path);
+  for (const auto& name : ema.names()) {
+    const auto it = ema_weights.find(name);
+    if (it == ema_weights.end()) bad_checkpoint(path, "no EMA weight '" + name + "'");
+    try {
+      ema.set_shadow(name, it->second);
+    } catch (const std::invalid_argument& e) {
+      bad_checkpoint(path, e.what());
+    }
+  }
+  return step;
+}
+
+}  // namespace
+
+int64_t load_initial_weights(const std::string& path, torch::nn::Module& model, Ema& ema) {
+  Archive archive;
+  open_archive(path, archive);
+  try {
+    return restore_weights(archive, path, model, ema);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const c10::Error& e) {
+    bad_checkpoint(path, e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    bad_checkpoint(path, e.what());
+  }
+}
+
 int64_t restore_training_state(const std::string& path, torch::nn::Module& model, Ema& ema, Adam& optimizer,
                                at::Generator& generator, at::Generator* noise_generator) {
   Archive archive;
   open_archive(path, archive);
   try {
-    const int64_t step = read_step(archive, path);
-    const auto weights = read_tensors(archive, "model", path);
-    verify_checksum(archive, path, step, weights, read_tensors(archive, "ema", path));
-    copy_named(model.named_parameters(/*recurse=*/true), weights, "model", path);
-    copy_named(model.named_buffers(/*recurse=*/true), weights, "buffer", path);
-    const auto ema_weights = read_tensors(archive, "ema", path);
-    for (const auto& name : ema.names()) {
-      const auto it = ema_weights.find(name);
-      if (it == ema_weights.end()) bad_checkpoint(path, "no EMA weight '" + name + "'");
-      try {
-        ema.set_shadow(name, it->second);
-      } catch (const std::invalid_argument& e) {
-        bad_checkpoint(path, e.what());
-      }
-    }
+    const int64_t step = restore_weights(archive, path, model, ema);
     Archive optimizer_archive;
     if (!archive.try_read("optimizer", optimizer_archive)) bad_checkpoint(path, "no optimizer state");
     optimizer.load(optimizer_archive);

@@ -69,4 +69,10 @@ void load_weights(torch::nn::Module& model, const LoadedCheckpoint& checkpoint, 
 int64_t restore_training_state(const std::string& path, torch::nn::Module& model, Ema& ema, Adam& optimizer,
                                at::Generator& generator, at::Generator* noise_generator = nullptr);
 
+/// Fine-tuning's start (hold-train --init): copies the raw weights, the
+/// buffers and the EMA shadow of the checkpoint at `path` into `model` and
+/// `ema`, and nothing else (the optimiser, the step and the generators start
+/// afresh). Returns the checkpoint's step. Errors as load_checkpoint.
+int64_t load_initial_weights(const std::string& path, torch::nn::Module& model, Ema& ema);
+
 }  // namespace hold

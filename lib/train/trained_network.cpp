@@ -5,12 +5,15 @@
 
 #include <algorithm>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "hold/core/device.h"
 #include "hold/core/error.h"
 #include "hold/data/data_source.h"
 #include "hold/models/eps_network.h"
 #include "hold/models/score_model.h"
+#include "hold/objectives/objective.h"
 #include "hold/sde/linear_sde.h"
 #include "hold/sde/presets.h"
 #include "hold/train/run_components.h"
@@ -31,13 +34,27 @@ std::map<std::string, std::string> model_identity(const RunConfig& c) {
   k.model = c.model;
   k.model.dense = "";          // how 1×1 layers run, not what they compute
   k.model.channels_last = "";  // a memory layout
-  k.objective = c.objective;
   std::map<std::string, std::string> out;
   for (const auto& section : YAML::Load(to_yaml(k))) {
-    if (!section.second.IsMap()) continue;
+    if (!section.second.IsMap() || section.first.as<std::string>() == "objective") continue;
     for (const auto& key : section.second) {
       out[section.first.as<std::string>() + "." + key.first.as<std::string>()] = YAML::Dump(key.second);
     }
+  }
+  // Of the objective, what the network's output means: which blocks' ε it
+  // predicts, and the initial law its mixed score assumes (the blocks given
+  // at t = 0: all for dsm, objective.blocks otherwise). The rest (weighting,
+  // t_eps, hdsm's order and terms) only shapes training, so a fine-tune
+  // (hold-train --init) may change it and any of those configs samples it.
+  out["objective.target"] = c.objective.target;
+  if (objective_registry().at(c.objective.name).value == ObjectiveKind::kDsm) {
+    out["objective.blocks"] = "all (objective.name: dsm)";
+  } else {
+    std::vector<std::string> blocks = c.objective.blocks;
+    std::sort(blocks.begin(), blocks.end());
+    std::string list;
+    for (const auto& b : blocks) list += (list.empty() ? "" : ", ") + b;
+    out["objective.blocks"] = "[" + list + "]";
   }
   return out;
 }

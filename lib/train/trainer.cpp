@@ -157,6 +157,16 @@ struct Trainer::State {
   std::string latest_path() const { return checkpoint_dir() + "/latest.pt"; }
 
   double lr_at(int64_t step_index) const { return learning_rate(config.train, lr_schedule, step_index); }
+
+  /// Fine-tuning's start: the weights of `path`'s model (the same model as
+  /// this run's), nothing else; every rank reads the same file.
+  void start_from(const std::string& path) {
+    if (!fs::exists(path)) throw UsageError("no checkpoint at " + path + " (--init)");
+    check_same_model(load_checkpoint(path).config, config, config.source.empty() ? "the config" : config.source, path);
+    const int64_t from_step = load_initial_weights(path, *net, *ema);
+    if (writes())
+      write_file_atomic(options.workdir + "/init.txt", path + " (step " + std::to_string(from_step) + ")\n");
+  }
 };
 
 Trainer::Trainer(const RunConfig& config, TrainOptions options)
@@ -203,6 +213,8 @@ Trainer::Trainer(const RunConfig& config, TrainOptions options)
     s.step = restore_training_state(s.latest_path(), *s.net, *s.ema, *s.optimizer, s.gen,
                                     s.noise_gen_distinct() ? &s.noise_gen : nullptr);
     s.data->seek(s.step);
+  } else if (!s.options.init.empty()) {
+    s.start_from(s.options.init);
   }
   if (s.writes()) write_file_atomic(s.options.workdir + "/config.yaml", to_yaml(s.config));
 }

@@ -13,6 +13,7 @@
 //
 // Files under options.workdir:
 //   config.yaml                 the resolved config
+//   init.txt                    with options.init: the checkpoint it started from and its step
 //   metrics.jsonl               {"step", "loss", "grad_norm", "lr", "it_per_s"} every
 //                               train.log_every steps (loss and grad_norm: means over
 //                               the interval) and at the last step
@@ -42,6 +43,11 @@ struct TrainOptions {
   bool resume = false;
   /// Stop once this many steps are done in total (−1: train.steps).
   int64_t max_steps = -1;
+  /// Fine-tuning: a fresh run (no latest.pt yet) starts from this checkpoint's
+  /// raw and EMA weights (same model: checked as for --resume), with a fresh
+  /// optimiser at step 0; the objective and the train section may differ.
+  /// Recorded in workdir/init.txt. Ignored when the run resumes.
+  std::string init;
   /// Data parallelism (train/distributed.h); null for one process. With it,
   /// train.batch_size is the global batch: every rank draws the same global
   /// batch and perturbation from the shared generator and trains on its own

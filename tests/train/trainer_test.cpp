@@ -238,3 +238,40 @@ TEST_CASE("The learning rate follows linear warmup times the cosine schedule", "
     CHECK(lrs[i] == Approx(expected).epsilon(1e-12).margin(1e-18));
   }
 }
+
+TEST_CASE("--init starts a fine-tune from a checkpoint's raw and EMA weights at step 0", "[train]") {
+  test::TempDir dir;
+  RunRecord base;
+  train_into(base, dir.file("base"), /*resume=*/false, /*max_steps=*/10);
+  const std::string from = dir.file("base") + "/checkpoints/latest.pt";
+
+  // Another objective weighting and learning rate: only the model must match.
+  RunConfig tuned = tiny_config();
+  tuned.objective.weighting = "likelihood";
+  tuned.train.lr = 1e-4;
+  TrainOptions options;
+  options.workdir = dir.file("tuned");
+  options.init = from;
+  options.max_steps = 0;
+  Trainer trainer(tuned, options);
+  CHECK(trainer.step() == 0);
+  const auto params = trainer.network().parameters();
+  REQUIRE(params.size() == base.params.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    CHECK(at::equal(params[i], base.params[i]));
+    CHECK(at::equal(trainer.ema().shadow()[i], base.ema[i]));
+  }
+  std::ifstream record(dir.file("tuned") + "/init.txt");
+  std::string line;
+  std::getline(record, line);
+  CHECK(line == from + " (step 10)");
+
+  // A different model, or no file, is a usage error naming what is wrong.
+  RunConfig other = tiny_config();
+  other.model.hidden = 8;
+  options.workdir = dir.file("other");
+  CHECK_THROWS_WITH(Trainer(other, options), Catch::Contains("model.hidden"));
+  options.workdir = dir.file("missing");
+  options.init = dir.file("nothing.pt");
+  CHECK_THROWS_WITH(Trainer(tuned, options), Catch::Contains("(--init)"));
+}
