@@ -318,6 +318,7 @@ const std::vector<Key>& keys() {
       HOLD_FIELD("sample.eta", sample.eta),
       HOLD_FIELD("sample.inpaint_method", sample.inpaint_method),
       HOLD_FIELD("sample.inpaint_resample", sample.inpaint_resample),
+      HOLD_FIELD("sample.inpaint_refresh", sample.inpaint_refresh),
       HOLD_FIELD("sample.dtype", sample.dtype),
 
       HOLD_FIELD("likelihood.t_eps", likelihood.t_eps),

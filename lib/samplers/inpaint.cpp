@@ -69,8 +69,15 @@ at::Tensor apply_channels_blockwise(const at::Tensor& m, const at::Tensor& u, in
 
 class KnownCoordinates final : public detail::StateConstraint {
  public:
-  KnownCoordinates(const LinearSde& sde, const KnownData& known, InpaintMethod method, int64_t resample)
-      : sde_(sde), known_(known), method_(method), resample_(resample), sigma0_(sde.default_initial_cov()) {}
+  KnownCoordinates(const LinearSde& sde, const KnownData& known, InpaintMethod method, int64_t resample, double refresh,
+                   double t_end)
+      : sde_(sde),
+        known_(known),
+        method_(method),
+        resample_(resample),
+        refresh_(refresh),
+        t_end_(t_end),
+        sigma0_(sde.default_initial_cov()) {}
 
   int64_t repeats() const override { return resample_; }
 
@@ -92,10 +99,14 @@ class KnownCoordinates final : public detail::StateConstraint {
     steps_.clear();
     cursor_ = 0;
     renoise_.clear();
-    start_ = make_step(ctx, /*t_hi=*/-1.0, t_start);
+    t_start_ = t_start;
+    start_ = make_step(ctx, /*t_hi=*/-1.0, t_start, 1.0);
+    // The path's refresh: each state keeps correlation ρ = exp(−λ/N) with the
+    // path, so over the N states of the grid it decorrelates by e^−λ.
+    const double rho = state_times.empty() ? 1.0 : std::exp(-refresh_ / static_cast<double>(state_times.size()));
     double t_prev = t_start;
     for (const double t : state_times) {
-      steps_.push_back(make_step(ctx, t_prev, t));
+      steps_.push_back(make_step(ctx, t_prev, t, rho));
       if (resample_ > 1) renoise_.push_back(make_renoise(ctx, t, t_prev));
       t_prev = t;
     }
@@ -121,7 +132,9 @@ class KnownCoordinates final : public detail::StateConstraint {
     if (cursor_ < steps_.size() && steps_[cursor_].t == t) {
       s = &steps_[cursor_++];
     } else {
-      fresh = std::make_unique<Step>(make_step(ctx, time_, t));
+      // Adaptive steps: the refresh in proportion to the step's share of [t_s, T].
+      const double share = (time_ - t) / std::max(t_start_ - t_end_, 1e-300);
+      fresh = std::make_unique<Step>(make_step(ctx, time_, t, std::exp(-refresh_ * share)));
       s = fresh.get();
     }
     time_ = t;
@@ -168,9 +181,11 @@ class KnownCoordinates final : public detail::StateConstraint {
   };
 
   /// replace, or the path's first state (t_hi < 0): u_t ~ N(Φ(t) e₀ x, Σ_t).
-  /// path: u_t | u_{t_hi}, x ~ N(Φ(t) e₀ x + G (u_{t_hi} − Φ(t_hi) e₀ x), P) with
-  /// A = Φ over [t, t_hi], G = Σ_t Aᵀ Σ_{t_hi}⁻¹, P = Σ_t − G A Σ_t.
-  Step make_step(const detail::SamplerContext& ctx, double t_hi, double t) const {
+  /// path: u_t | u_{t_hi}, x ~ N(Φ(t) e₀ x + ρG (u_{t_hi} − Φ(t_hi) e₀ x), P) with
+  /// A = Φ over [t, t_hi], G = Σ_t Aᵀ Σ_{t_hi}⁻¹, P = Σ_t − ρ² G A Σ_t: for
+  /// ρ = 1 the forward chain, for ρ < 1 a partly fresh draw; the law of u_t
+  /// is N(Φ(t) e₀ x, Σ_t) for every ρ, since G Σ_{t_hi} Gᵀ = G A Σ_t.
+  Step make_step(const detail::SamplerContext& ctx, double t_hi, double t, double rho) const {
     Step s;
     s.t = t;
     const Mat mean_t = mean_column(sde_, t);
@@ -186,8 +201,8 @@ class KnownCoordinates final : public detail::StateConstraint {
     if (!try_inverse(cov_hi.symmetrized(), &cov_hi_inv)) {
       sde_.fail("inpainting: the known coordinates' marginal covariance is singular", t_hi, cov_hi);
     }
-    const Mat gain = cov_t * a.transpose() * cov_hi_inv;
-    const Mat cond = (cov_t - gain * a * cov_t).symmetrized();
+    const Mat gain = cov_t * a.transpose() * cov_hi_inv * rho;
+    const Mat cond = (cov_t - gain * a * cov_t * rho).symmetrized();
     s.mean = ctx.block_map(mean_t - gain * mean_column(sde_, t_hi));
     s.factor = ctx.block_map(psd_factor(cond));
     s.gain = ctx.block_map(gain);
@@ -227,6 +242,9 @@ class KnownCoordinates final : public detail::StateConstraint {
   KnownData known_;
   InpaintMethod method_;
   int64_t resample_ = 1;
+  double refresh_ = 0.0;  ///< path: λ, the decorrelation over the whole grid
+  double t_end_ = 0.0;    ///< where the sampler stops (t_s): the adaptive steps' scale
+  double t_start_ = 0.0;
   Mat sigma0_;
   at::Tensor x0_, mask_x_, mask_state_, m_, mt_, z_, path_, path_prev_;
   Step start_;
@@ -293,7 +311,7 @@ SampleResult sample_inpaint_from(const LinearSde& sde, ScoreModel& model, const 
   data_shape[0] /= k;
   check_known_data(known, data_shape, u0.size(0));
   KnownCoordinates constraint(sde, known, inpaint_method_registry().at(options.inpaint_method).value,
-                              options.inpaint_resample);
+                              options.inpaint_resample, options.inpaint_refresh, options.t_s);
   return detail::run_sampler(sde, model, options, u0, t_start, detail::generator_noise(gen), callback, &constraint);
 }
 

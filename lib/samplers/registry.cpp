@@ -60,6 +60,9 @@ void SamplerOptions::validate(const LinearSde& sde) const {
   if (inpaint_resample < 1 || inpaint_resample > 100) {
     reject("inpaint_resample must be 1…100, got " + std::to_string(inpaint_resample), "inpaint_resample");
   }
+  if (!(inpaint_refresh >= 0) || !std::isfinite(inpaint_refresh)) {
+    reject("inpaint_refresh must be finite and >= 0, got " + fmt(inpaint_refresh), "inpaint_refresh");
+  }
   if (inpaint_resample > 1 && (entry.multistep || entry.adaptive(*this))) {
     reject(
         "resampling retakes a step and needs a one-step sampler (em, lt, pc, edm, ode with a fixed-step "

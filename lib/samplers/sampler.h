@@ -77,6 +77,12 @@ struct SamplerOptions {
   /// re-noised back to the step's start between takes; NFE per step × r).
   /// Memoryless fixed-grid samplers only (not ei, dpmpp2m, ode rk45).
   int64_t inpaint_resample = 1;
+  /// Inpainting with path: λ ≥ 0, how much the known coordinates' trajectory
+  /// is refreshed: each state keeps correlation exp(−λ/N) with the path (N
+  /// states), e^−λ over the whole grid; 0 is the pure forward trajectory.
+  /// Measured on the five-mode oracle (math.md §10): the default lets
+  /// samples caught between modes leave without replacement's bias.
+  double inpaint_refresh = 8.0;
   /// dtype of the state (float32; float64 for exact tests).
   at::ScalarType dtype = at::kFloat;
   /// Where the state lives: the model's device (set by the apps from the
