@@ -17,6 +17,12 @@
 //   --colorize IMAGES.npz, --inpaint-method path|replace (sample.inpaint_method)
 // keep the known region of every sample exactly; images also get
 // DIR/input.png, the known data with the unknown region grey.
+// Class-conditional sampling (train/class_conditioning.h, math.md §10):
+//   --class C                         the oracle: the exact score of component C
+//   --class C --classifier CKPT|oracle [--guidance-scale w]
+// classifier guidance (w = 1: Bayes' rule) with a classifier trained by
+// hold-train's `classifier` objective or the data mixture's exact one; with
+// --metrics the samples are compared with class C's component.
 #include <ATen/ATen.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -46,6 +52,7 @@
 #include "hold/models/score_model.h"
 #include "hold/samplers/sampler.h"
 #include "hold/sde/presets.h"
+#include "hold/train/class_conditioning.h"
 #include "hold/train/distributed.h"
 #include "hold/train/run_components.h"
 #include "hold/train/trained_network.h"
@@ -75,8 +82,18 @@ bool write_plot(const std::string& path, const hold::RunConfig& config, const at
 
 /// The mixture's per-mode statistics (metrics/mixture_modes.h) in metrics.json
 /// and the worst of them on stdout.
-void add_mode_metrics(nlohmann::json& j, const at::Tensor& x, const hold::GaussianMixture& mixture) {
+void add_mode_metrics(nlohmann::json& j, const at::Tensor& x, const hold::GaussianMixture& mixture, int64_t cls) {
   const hold::MixtureModeReport r = hold::mixture_modes(x, mixture);
+  if (cls >= 0) {
+    // Class-conditional: the share of the samples in the class's component and its width.
+    const hold::ModeStats& m = r.modes.at(static_cast<size_t>(cls));
+    j["class"] = cls;
+    j["class_fraction"] = m.weight;
+    j["class_std_error"] = m.std_error;
+    std::printf("class %lld: %.2f %% of the samples in its component, std error %+.2f %%\n",
+                static_cast<long long>(cls), 100 * m.weight, 100 * m.std_error);
+    return;
+  }
   nlohmann::json modes = nlohmann::json::array();
   for (const hold::ModeStats& m : r.modes) {
     modes.push_back({{"weight", m.weight}, {"mean_error", m.mean_error}, {"std_error", m.std_error}});
@@ -185,6 +202,8 @@ int main(int argc, char** argv) {
   int64_t batch = 256, trajectory_columns = 0, trajectory_rows = 2;
   std::string weights = "ema";
   hold::InpaintInputs inpaint;
+  hold::ClassFlags classes;
+  CLI::Option* guidance_option = nullptr;
   return hold::run_app(
       argc, argv, "hold-sample", "Draw samples with any sampler from a trained model or the Gaussian-mixture oracle.",
       [&](CLI::App& app, hold::CommonFlags& flags) {
@@ -210,6 +229,13 @@ int main(int argc, char** argv) {
                        "colorization: npz of RGB images `x` whose grey channel is kept");
         flags.add_config_flag(app, "--inpaint-method", "sample.inpaint_method",
                               "inpainting: " + hold::inpaint_method_registry().choices());
+        app.add_option("--class", classes.cls,
+                       "class-conditional: the class (a gmm's component); the oracle alone gives its exact score");
+        guidance_option = app.add_option("--guidance-scale", classes.guidance_scale,
+                                         "classifier guidance: w in s + w ∇ log p(class | u_t) (default 1)");
+        app.add_option("--classifier", classes.classifier,
+                       "classifier guidance: a checkpoint of hold-train's `classifier` objective, or `oracle` "
+                       "(the exact classifier of a gmm data set)");
         app.add_flag("--metrics", metrics, "toy data: also report the energy distance to fresh data (metrics.json)");
         app.add_option("--weights", weights, "ema (default) or raw: which weights of the checkpoint to sample with")
             ->check(CLI::IsMember({"ema", "raw"}));
@@ -241,10 +267,18 @@ int main(int argc, char** argv) {
           }
           known = hold::read_known_data(inpaint, shape, n, config.seed);
         }
+        if (metrics && classes.conditional() && config.data.mixture.weights.empty()) {
+          throw hold::UsageError(
+              "--metrics with --class compares with the class's component: it needs a gmm data set (" +
+              config.data.name + ") (--metrics)");
+        }
         const hold::TrainedModel trained = hold::load_trained_model(
             config, flags.config_path, ckpt_path, weights == "raw" ? hold::WeightSet::kRaw : hold::WeightSet::kEma);
         const hold::LinearSde& sde = *trained.sde;
-        hold::ScoreModel* const model = trained.model.get();
+        classes.guidance_given = guidance_option->count() > 0;
+        const hold::ClassConditionedModel conditioned = hold::condition_on_class(
+            config, trained, classes, weights == "raw" ? hold::WeightSet::kRaw : hold::WeightSet::kEma);
+        hold::ScoreModel* const model = conditioned.model;
         hold::SamplerOptions options = config.sample;
         options.device = trained.device;
 
@@ -276,9 +310,13 @@ int main(int argc, char** argv) {
         }
         hold::write_npz(out_dir + "/samples.npz", {{"x", x}});
         auto ref_gen = hold::make_generator(static_cast<uint64_t>(config.seed) + 1);
-        const at::Tensor reference = hold::reference_data(config.data, n, ref_gen);
-        const std::string title =
+        // Class-conditional: fresh draws of the class's component.
+        const bool class_reference = conditioned.class_mixture.num_components() > 0;
+        const at::Tensor reference = class_reference ? conditioned.class_mixture.sample(n, ref_gen)
+                                                     : hold::reference_data(config.data, n, ref_gen);
+        std::string title =
             config.sde.name + " / " + config.sample.method + " / " + std::to_string(result->nfe) + " NFE";
+        if (classes.conditional()) title += " / class " + std::to_string(classes.cls);
         const bool plotted = write_plot(out_dir + "/samples.png", config, x, reference, title);
         if (metrics) {
           const double ed = hold::energy_distance(x.to(at::kDouble), reference.to(at::kDouble));
@@ -288,7 +326,7 @@ int main(int argc, char** argv) {
                               {"n", n},
                               {"energy_distance", ed},
                               {"finite", finite}};
-          if (!config.data.mixture.weights.empty()) add_mode_metrics(j, x, config.data.mixture);
+          if (!config.data.mixture.weights.empty()) add_mode_metrics(j, x, config.data.mixture, classes.cls);
           hold::write_file_atomic(out_dir + "/metrics.json", j.dump(2) + "\n");
         }
         std::printf("samples: %s/samples.npz\n", out_dir.c_str());

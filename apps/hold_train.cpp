@@ -44,7 +44,12 @@ void print_summary(const hold::RunConfig& config, const hold::LinearSde& sde, co
   std::printf("config:     %s\n", config.source.c_str());
   std::printf("sde:        %s (K = %d, T = %g)\n", sde.name().c_str(), sde.num_blocks(), sde.t_max());
   std::printf("data:       %s (%s per point)\n", config.data.name.c_str(), shape_text(shape).c_str());
-  std::printf("objective:  %s, weighting %s\n", config.objective.name.c_str(), config.objective.weighting.c_str());
+  if (config.objective.trains_classifier()) {
+    std::printf("objective:  classifier of %lld classes on the perturbed state (labels from data.name %s)\n",
+                static_cast<long long>(hold::num_classes(config.data)), config.data.name.c_str());
+  } else {
+    std::printf("objective:  %s, weighting %s\n", config.objective.name.c_str(), config.objective.weighting.c_str());
+  }
   if (net) {
     std::printf("model:      %s, %lld parameters\n", config.model.name.c_str(),
                 static_cast<long long>(hold::count_parameters(*net)));

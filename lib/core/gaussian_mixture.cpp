@@ -65,13 +65,26 @@ void GaussianMixture::validate(const std::string& where) const {
 }
 
 at::Tensor GaussianMixture::sample(int64_t n, at::Generator gen, at::ScalarType dtype) const {
+  return sample_labelled(n, gen, dtype).x;
+}
+
+GaussianMixture::Labelled GaussianMixture::sample_labelled(int64_t n, at::Generator gen, at::ScalarType dtype) const {
   validate("mixture");
   // Draw order: the component of every sample, then the standard normals.
   auto probs = at::tensor(weights, at::kDouble);
   auto component = at::multinomial(probs / probs.sum(), n, /*replacement=*/true, gen);
   auto z = at::normal(0.0, 1.0, {n, dim()}, gen, at::TensorOptions().dtype(at::kDouble));
   auto x = to_tensor(means).index_select(0, component) + to_tensor(stds).index_select(0, component) * z;
-  return x.to(dtype);
+  return {x.to(dtype), component};
+}
+
+GaussianMixture GaussianMixture::component(int j) const {
+  TORCH_CHECK(j >= 0 && j < num_components(), "GaussianMixture::component: no component ", j);
+  GaussianMixture c;
+  c.weights = {1.0};
+  c.means = {means[j]};
+  c.stds = {stds[j]};
+  return c;
 }
 
 at::Tensor GaussianMixture::log_prob(const at::Tensor& x) const {

@@ -21,6 +21,15 @@ struct GaussianMixture {
   void validate(const std::string& where) const;
   /// n samples, [n, d] float32 (or dtype).
   at::Tensor sample(int64_t n, at::Generator gen, at::ScalarType dtype = at::kFloat) const;
+  /// The same draws with the component of every sample (int64 [n]): the
+  /// class labels of a mixture data set (issue 14). x equals sample()'s.
+  struct Labelled {
+    at::Tensor x;
+    at::Tensor component;
+  };
+  Labelled sample_labelled(int64_t n, at::Generator gen, at::ScalarType dtype = at::kFloat) const;
+  /// Component j alone (weight 1): the class-conditional law of class j.
+  GaussianMixture component(int j) const;
   /// Exact log-density of x [n, d]: [n] float64.
   at::Tensor log_prob(const at::Tensor& x) const;
 };

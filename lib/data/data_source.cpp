@@ -19,11 +19,14 @@ class ToyTrainingData : public TrainingData {
  public:
   ToyTrainingData(std::unique_ptr<ToyDataset> data, int64_t batch, int64_t rank, int64_t world_size)
       : data_(std::move(data)), batch_(batch), rank_(rank), world_size_(world_size) {}
-  at::Tensor next(at::Generator& gen) override {
-    auto x = data_->sample(batch_, gen);
-    if (world_size_ == 1) return x;
+  DataBatch next(at::Generator& gen) override {
+    LabelledData d = data_->sample_labelled(batch_, gen);
+    if (world_size_ == 1) return {d.x, d.labels};
     const int64_t local = batch_ / world_size_;
-    return x.slice(0, rank_ * local, (rank_ + 1) * local).contiguous();
+    auto mine = [&](const at::Tensor& t) {
+      return t.defined() ? t.slice(0, rank_ * local, (rank_ + 1) * local).contiguous() : t;
+    };
+    return {mine(d.x), mine(d.labels)};
   }
   void seek(int64_t) override {}  // the stream is the generator's, restored with it
 
@@ -35,7 +38,7 @@ class ToyTrainingData : public TrainingData {
 class ImageTrainingData : public TrainingData {
  public:
   ImageTrainingData(const ImageArray& data, const ImageLoaderOptions& options) : loader_(data, options) {}
-  at::Tensor next(at::Generator&) override { return loader_.next(); }
+  DataBatch next(at::Generator&) override { return {loader_.next(), {}}; }
   void seek(int64_t step) override { loader_.seek(step); }
 
  private:
@@ -86,6 +89,11 @@ std::unique_ptr<TrainingData> make_training_data(const DataConfig& d, const Trai
   options.prefetch = static_cast<int>(d.prefetch);
   options.pin_memory = stream.pin_memory;
   return std::make_unique<ImageTrainingData>(data_set_registry().at(d.name).read_images(d), options);
+}
+
+int64_t num_classes(const DataConfig& d) {
+  if (is_image_data(d.name)) return 0;
+  return make_toy_dataset(d)->num_classes();
 }
 
 at::Tensor reference_data(const DataConfig& d, int64_t n, at::Generator& gen) {

@@ -19,11 +19,17 @@ namespace hold {
 
 struct DataConfig;
 
+/// One training batch: the data and, where the data set has classes, their labels.
+struct DataBatch {
+  at::Tensor x;       ///< float32 [B, ...data_shape] on the CPU
+  at::Tensor labels;  ///< int64 [B], undefined when the data set has no classes
+};
+
 class TrainingData {
  public:
   virtual ~TrainingData() = default;
-  /// The next batch, float32 [B, ...data_shape] on the CPU (toy data draws from gen).
-  virtual at::Tensor next(at::Generator& gen) = 0;
+  /// The next batch (toy data draws from gen; labels cost no extra draws).
+  virtual DataBatch next(at::Generator& gen) = 0;
   /// Makes the next call return the batch of step `step` (0-based; resume).
   virtual void seek(int64_t step) = 0;
 };
@@ -51,6 +57,11 @@ std::unique_ptr<TrainingData> make_training_data(const DataConfig& config, const
 /// side as training sees them; labels if the source has them. For evaluation
 /// (likelihood, FID statistics). UsageError for unreadable files or toy data.
 ImageArray read_image_data(const DataConfig& config);
+
+/// Number of classes the training batches' labels take (a mixture's
+/// components, the swiss roll's 5 rolls); 0 for data without labels (the
+/// checkerboard, images: their labels are not plumbed into training yet).
+int64_t num_classes(const DataConfig& config);
 
 /// n fresh draws of a toy data set for comparisons and plots, float32 [n, d]
 /// (images are compared through hold-fid). UsageError for image data.

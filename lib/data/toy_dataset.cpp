@@ -13,6 +13,11 @@ class MixtureDataset : public ToyDataset {
  public:
   explicit MixtureDataset(GaussianMixture mixture) : mixture_(std::move(mixture)) {}
   at::Tensor sample(int64_t n, at::Generator gen) const override { return mixture_.sample(n, gen, at::kFloat); }
+  LabelledData sample_labelled(int64_t n, at::Generator gen) const override {
+    GaussianMixture::Labelled d = mixture_.sample_labelled(n, gen, at::kFloat);
+    return {d.x, d.component};
+  }
+  int64_t num_classes() const override { return mixture_.num_components(); }
   int64_t dim() const override { return mixture_.dim(); }
 
  private:
@@ -23,7 +28,9 @@ class SwissRollDataset : public ToyDataset {
  public:
   SwissRollDataset(double noise, double scale) : noise_(noise), scale_(scale) {}
 
-  at::Tensor sample(int64_t n, at::Generator gen) const override {
+  at::Tensor sample(int64_t n, at::Generator gen) const override { return sample_labelled(n, gen).x; }
+  /// The roll index is the label.
+  LabelledData sample_labelled(int64_t n, at::Generator gen) const override {
     const auto f64 = at::TensorOptions().dtype(at::kDouble);
     // Draw order (documented in the header): roll index, U, noise.
     const at::Tensor roll = at::randint(5, {n}, gen, at::TensorOptions().dtype(at::kLong));
@@ -35,8 +42,9 @@ class SwissRollDataset : public ToyDataset {
                                                               c[3][0], c[3][1], c[4][0], c[4][1]},
                                           f64)
                                    .view({5, 2});
-    return (points * scale_ + centres.index_select(0, roll)).to(at::kFloat);
+    return {(points * scale_ + centres.index_select(0, roll)).to(at::kFloat), roll};
   }
+  int64_t num_classes() const override { return 5; }
   int64_t dim() const override { return 2; }
 
  private:

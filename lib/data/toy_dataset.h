@@ -21,6 +21,10 @@
 //              x₁ = 4U₁ − 2, x₂ = U₂ − 2B + (⌊x₁⌋ mod 2), B ∈ {0, 1} fair,
 //              then (x₁, x₂)·2: the cells with ⌊x₁/2⌋ + ⌊x₂/2⌋ even. Density 1/32 on the filled cells: log p = −log 32,
 //              an entropy of log(32)/2 = 1.733 nats/dim. Draw order: U₁ [n], U₂ [n], B [n].
+//
+// Class labels (sample_labelled; hold-train's classifier objective): the
+// component of a gmm/gmm1d sample, the roll index of a swiss-roll sample;
+// the checkerboard has none.
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
@@ -35,11 +39,22 @@
 
 namespace hold {
 
+/// Data points with their class labels (issue 14: classifier training).
+struct LabelledData {
+  at::Tensor x;       ///< float32 [n, d]
+  at::Tensor labels;  ///< int64 [n] in [0, num_classes()), undefined for a set without classes
+};
+
 class ToyDataset {
  public:
   virtual ~ToyDataset() = default;
   /// n i.i.d. samples, float32 [n, dim()] on the CPU.
   virtual at::Tensor sample(int64_t n, at::Generator gen) const = 0;
+  /// The same draws (the same x from the same generator state) with their
+  /// labels: the component of a mixture, the roll of the swiss roll.
+  virtual LabelledData sample_labelled(int64_t n, at::Generator gen) const { return {sample(n, gen), {}}; }
+  /// Number of classes of sample_labelled's labels (0: the set has none).
+  virtual int64_t num_classes() const { return 0; }
   /// Data dimension d.
   virtual int64_t dim() const = 0;
 };

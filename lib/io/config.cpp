@@ -524,6 +524,18 @@ void validate_model_data(const RunConfig& c) {
           "model '" + c.model.name + "' needs a gmm or gmm1d data set, got data.name '" + c.data.name + "'");
 }
 
+/// objective classifier (issue 14): an MLP on vector data whose set has labels.
+void validate_classifier(const RunConfig& c) {
+  if (!c.objective.trains_classifier()) return;
+  require(network_registry().at(c.model.name).input == NetworkInput::kVectors, c, "objective.name",
+          "the classifier objective trains an MLP on the state of vector data (model.name mlp), not model '" +
+              c.model.name + "'");
+  require(num_classes(c.data) >= 2, c, "objective.name",
+          "the classifier objective needs data with class labels (gmm, gmm1d: the components; swissroll: the "
+          "rolls), and data set '" +
+              c.data.name + "' has none");
+}
+
 void validate_sections(RunConfig& c) {
   std::vector<std::string> warnings;
   with_origins(c, [&] { c.data.resolve(warnings); });
@@ -588,6 +600,7 @@ void validate(RunConfig& c) {
   with_origins(c, [&] { c.sample.validate(*sde); });
   with_origins(c, [&] { c.likelihood.validate(*sde); });
   with_origins(c, [&] { c.objective.validate(*sde); });
+  validate_classifier(c);
   add_prior_warnings(c, *sde);
 }
 

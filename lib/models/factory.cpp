@@ -37,14 +37,15 @@ std::shared_ptr<EpsNetwork> make_ncsnpp(const ModelConfig& m, const std::vector<
       .ptr();
 }
 
+/// out_features: out_blocks · d (a score network) unless given (a classifier's logits).
 std::shared_ptr<EpsNetwork> make_mlp(const ModelConfig& m, const std::vector<int64_t>& shape, int64_t k,
-                                     int64_t out_blocks, uint64_t seed) {
+                                     int64_t out_blocks, uint64_t seed, int64_t out_features = 0) {
   if (shape.size() != 1) throw ConfigError("model 'mlp' needs vector data, not images (model.name)");
   const int64_t data_dim = shape[0];
   auto embedding = TimeEmbeddingOptions(m.embedding_dim)
                        .kind(time_embedding_registry().at(m.embedding).value)
                        .fourier_scale(m.fourier_scale);
-  return Mlp(MlpOptions(k * data_dim, out_blocks * data_dim)
+  return Mlp(MlpOptions(k * data_dim, out_features > 0 ? out_features : out_blocks * data_dim)
                  .hidden(m.hidden)
                  .layers(m.layers)
                  .embedding(embedding)
@@ -58,7 +59,10 @@ const Registry<Network>& network_registry() {
   static const Registry<Network> registry(
       "model", "model.name",
       {
-          {"mlp", "MLP on the whole state with a time embedding (toy data)", NetworkInput::kVectors, make_mlp},
+          {"mlp", "MLP on the whole state with a time embedding (toy data)", NetworkInput::kVectors,
+           [](const ModelConfig& m, const std::vector<int64_t>& shape, int64_t k, int64_t out_blocks, uint64_t seed) {
+             return make_mlp(m, shape, k, out_blocks, seed);
+           }},
           {"ncsnpp", "NCSN++ U-Net (images; lib/models/ncsnpp.h)", NetworkInput::kImages, make_ncsnpp},
           {"oracle", "the exact score of the data mixture: no network, no training (math.md §6)",
            NetworkInput::kMixture,
@@ -72,6 +76,15 @@ const Registry<Network>& network_registry() {
 std::shared_ptr<EpsNetwork> make_network(const ModelConfig& model, const std::vector<int64_t>& data_shape,
                                          int64_t num_blocks, int64_t out_blocks, uint64_t seed) {
   return network_registry().at(model.name).make(model, data_shape, num_blocks, out_blocks, seed);
+}
+
+std::shared_ptr<EpsNetwork> make_classifier_network(const ModelConfig& model, const std::vector<int64_t>& data_shape,
+                                                    int64_t num_blocks, int64_t num_classes, uint64_t seed) {
+  if (network_registry().at(model.name).input != NetworkInput::kVectors) {
+    throw ConfigError("a classifier is built as an MLP on vector data, not as model '" + model.name + "' (model.name)");
+  }
+  // The MLP's data dimension times K in, and "blocks" of one logit per class out.
+  return make_mlp(model, {data_shape.at(0)}, num_blocks, 1, seed, num_classes);
 }
 
 int64_t count_parameters(const EpsNetwork& net) {

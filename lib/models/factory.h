@@ -49,6 +49,12 @@ const Registry<Network>& network_registry();
 /// nullptr for the oracle. Throws ConfigError (model.name) for a model it cannot build.
 std::shared_ptr<EpsNetwork> make_network(const ModelConfig& model, const std::vector<int64_t>& data_shape,
                                          int64_t num_blocks, int64_t out_blocks, uint64_t seed);
+/// The network of a noise-conditional classifier (objective classifier,
+/// issue 14): the whole state of K = num_blocks blocks and the time in,
+/// num_classes logits out. model.name mlp only (an Mlp of K·d inputs and
+/// num_classes outputs); ConfigError (model.name) for another network.
+std::shared_ptr<EpsNetwork> make_classifier_network(const ModelConfig& model, const std::vector<int64_t>& data_shape,
+                                                    int64_t num_blocks, int64_t num_classes, uint64_t seed);
 /// Number of trainable parameters (what --dry-run prints).
 int64_t count_parameters(const EpsNetwork& net);
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "hold/sde/linear_sde.h"
 
@@ -139,29 +140,48 @@ GaussianMixtureOracle::Logits GaussianMixtureOracle::logits(const at::Tensor& u,
 
 at::Tensor GaussianMixtureOracle::score(const at::Tensor& u, const at::Tensor& t) { return exact_score(u, t); }
 
+at::Tensor GaussianMixtureOracle::weighted_last_score(const Logits& l, const at::Tensor& w) const {
+  const int64_t n = w.size(0), k = sde_.num_blocks(), d = mixture_.dim();
+  const auto dev = w.device();
+  auto row = rows_times(w, l.coef->last_row.to(dev)).view({n, d, k});  // Σ_j w_j (P_ji)_{K,l}
+  auto pmu = rows_times(w, l.coef->last_pmu.to(dev));                  // Σ_j w_j (P_ji μ_ji)_K
+  return pmu - (row * l.u3.transpose(1, 2)).sum(2);                    // [N, d]
+}
+
+at::Tensor GaussianMixtureOracle::weighted_full_score(const Logits& l, const at::Tensor& w) const {
+  const int64_t n = w.size(0), k = sde_.num_blocks(), d = mixture_.dim();
+  const auto dev = w.device();
+  auto prec = rows_times(w, l.coef->prec.to(dev)).view({n, d, k, k});  // Σ_j w_j P_ji
+  auto pmu = rows_times(w, l.coef->pmu.to(dev)).view({n, d, k});       // Σ_j w_j P_ji μ_ji
+  auto u_dk = l.u3.transpose(1, 2).unsqueeze(2);                       // [N, d, 1, K]
+  auto s = pmu - (prec * u_dk).sum(3);                                 // [N, d, K]
+  return s.transpose(1, 2);                                            // [N, K, d]
+}
+
 at::Tensor GaussianMixtureOracle::exact_score(const at::Tensor& u, const at::Tensor& t) const {
-  const int64_t n = u.size(0), k = sde_.num_blocks(), d = mixture_.dim();
   const Logits l = logits(u, t);
-  const auto dev = u.device();
-  auto resp = at::softmax(l.logits, 1);                                   // [N, J] responsibilities
-  auto row = rows_times(resp, l.coef->last_row.to(dev)).view({n, d, k});  // Σ_j r_j (P_ji)_{K,l}
-  auto pmu = rows_times(resp, l.coef->last_pmu.to(dev));                  // Σ_j r_j (P_ji μ_ji)_K
-  auto s = pmu - (row * l.u3.transpose(1, 2)).sum(2);                     // [N, d]
+  const at::Tensor s = weighted_last_score(l, at::softmax(l.logits, 1));
   std::vector<int64_t> shape(u.sizes().begin(), u.sizes().end());
-  shape[1] /= k;
+  shape[1] /= sde_.num_blocks();
   return s.view(shape).to(u.scalar_type());
 }
 
 at::Tensor GaussianMixtureOracle::full_score(const at::Tensor& u, const at::Tensor& t) {
-  const int64_t n = u.size(0), k = sde_.num_blocks(), d = mixture_.dim();
   const Logits l = logits(u, t);
-  const auto dev = u.device();
-  auto resp = at::softmax(l.logits, 1);                                   // [N, J]
-  auto prec = rows_times(resp, l.coef->prec.to(dev)).view({n, d, k, k});  // Σ_j r_j P_ji
-  auto pmu = rows_times(resp, l.coef->pmu.to(dev)).view({n, d, k});       // Σ_j r_j P_ji μ_ji
-  auto u_dk = l.u3.transpose(1, 2).unsqueeze(2);                          // [N, d, 1, K]
-  auto s = pmu - (prec * u_dk).sum(3);                                    // [N, d, K]
-  return s.transpose(1, 2).contiguous().view(u.sizes()).to(u.scalar_type());
+  return weighted_full_score(l, at::softmax(l.logits, 1)).contiguous().view(u.sizes()).to(u.scalar_type());
+}
+
+at::Tensor GaussianMixtureOracle::class_gradient(const at::Tensor& u, const at::Tensor& t, int j,
+                                                 bool all_blocks) const {
+  TORCH_CHECK(j >= 0 && j < mixture_.num_components(), "GaussianMixtureOracle: no component ", j);
+  const Logits l = logits(u, t);
+  // s_j − s = Σ_i (δ_ij − r_i) s_i: the score formula with weights e_j − r.
+  at::Tensor w = -at::softmax(l.logits, 1);
+  w.select(1, j).add_(1.0);
+  if (all_blocks) return weighted_full_score(l, w).contiguous().view(u.sizes()).to(u.scalar_type());
+  std::vector<int64_t> shape(u.sizes().begin(), u.sizes().end());
+  shape[1] /= sde_.num_blocks();
+  return weighted_last_score(l, w).view(shape).to(u.scalar_type());
 }
 
 at::Tensor GaussianMixtureOracle::log_responsibilities(const at::Tensor& u, const at::Tensor& t) const {

@@ -41,6 +41,10 @@ class GaussianMixtureOracle : public ScoreModel {
   /// classes are the components (issue 14): [N, J] float64, differentiable
   /// in u (autograd), rows summing to 1 after exp.
   at::Tensor log_responsibilities(const at::Tensor& u, const at::Tensor& t) const;
+  /// ∇ log p_t(y = j | u) = s_j(u) − s(u), component j's score minus the
+  /// mixture's, in closed form (no autograd): of the last block ([N, C, ...])
+  /// or, with all_blocks, of every block ([N, K·C, ...]); in u's dtype.
+  at::Tensor class_gradient(const at::Tensor& u, const at::Tensor& t, int j, bool all_blocks = false) const;
   /// log p_t(u) of the whole augmented state: [N] float64.
   at::Tensor log_prob(const at::Tensor& u, const at::Tensor& t) const;
   /// The ε a perfect network would predict, −ℓ_t · score, with ℓ_t from the
@@ -52,13 +56,17 @@ class GaussianMixtureOracle : public ScoreModel {
  private:
   struct Coefficients;
   at::Tensor exact_score(const at::Tensor& u, const at::Tensor& t) const;
+  struct Logits;
+  /// Σ_j w_j s_j(u) with per-sample component weights w [N, J] (the
+  /// responsibilities give the score): last block [N, d] or every block [N, K, d].
+  at::Tensor weighted_last_score(const Logits& l, const at::Tensor& w) const;
+  at::Tensor weighted_full_score(const Logits& l, const at::Tensor& w) const;
   /// Quadratic-form coefficients at the times t ([1, …] when all are equal).
   std::shared_ptr<const Coefficients> coefficients(const at::Tensor& t_cpu) const;
   /// The per-coordinate K×K algebra at one time, written into row g of c.
   void fill_coefficients(double t, int64_t g, Coefficients& c) const;
 
   /// Component logits [N, J] (log π_j + log N_j(u)) and the state as [N, K, d].
-  struct Logits;
   Logits logits(const at::Tensor& u, const at::Tensor& t) const;
 
   const LinearSde& sde_;

@@ -53,6 +53,9 @@ const Registry<Choice<ObjectiveKind>>& objective_registry() {
           {"hsm", ObjectiveKind::kBcsm, "CLD's hybrid score matching (bcsm with blocks [x])"},
           {"hdsm", ObjectiveKind::kHdsm,
            "high-order DSM (math.md §11): bcsm plus the Jacobian and trace-gradient terms of objective.order"},
+          {"classifier", ObjectiveKind::kClassifier,
+           "a noise-conditional classifier p_t(y | u_t) on bcsm's perturbed states, by cross-entropy with the "
+           "data's labels (guidance: hold-sample --classifier; math.md §10)"},
       });
   return registry;
 }
@@ -81,6 +84,10 @@ bool ObjectiveConfig::predicts_all_blocks() const {
   return objective_target_registry().at(target).value == ObjectiveTarget::kAll;
 }
 
+bool ObjectiveConfig::trains_classifier() const {
+  return objective_registry().at(name).value == ObjectiveKind::kClassifier;
+}
+
 void ObjectiveConfig::validate(const LinearSde& sde) const {
   const bool hdsm = objective_registry().at(name).value == ObjectiveKind::kHdsm;
   weighting_registry().at(weighting);
@@ -96,6 +103,11 @@ void ObjectiveConfig::validate(const LinearSde& sde) const {
   if (hdsm && predicts_all_blocks()) {
     throw ConfigError(
         "hdsm trains the last block's ε and its derivatives; objective.target all is not built for it "
+        "(objective.target)");
+  }
+  if (trains_classifier() && predicts_all_blocks()) {
+    throw ConfigError(
+        "the classifier objective predicts class logits, not ε: objective.target all does not apply "
         "(objective.target)");
   }
   if (order > 1 && !hdsm) {
@@ -219,6 +231,12 @@ at::Tensor Objective::loss(const at::Tensor& eps_pred, const PerturbedBatch& bat
   const auto per_sample = (eps_pred - batch.target).square().flatten(1).sum(1);
   if (weighting_ == Weighting::kNoise) return per_sample.mean();
   return (per_sample * batch.weight.to(per_sample.scalar_type())).mean();
+}
+
+at::Tensor Objective::classifier_loss(const at::Tensor& logits, const PerturbedBatch& batch) const {
+  TORCH_CHECK(batch.labels.defined(), "Objective: the classifier objective needs the batch's labels");
+  const at::Tensor log_p = at::log_softmax(logits.to(at::kFloat), 1);
+  return -log_p.gather(1, batch.labels.to(logits.device(), at::kLong).unsqueeze(1)).mean();
 }
 
 HdsmEstimator Objective::estimator_for(int64_t d) const {

@@ -5,7 +5,9 @@
 // likelihood. The objective turns a batch of data into a perturbed state, the
 // target ε (= z_K), and a loss: from the prediction ε alone (dsm, bcsm, hdsm
 // of order 1), or from the network itself where derivatives are needed
-// (needs_network()).
+// (needs_network()). The classifier objective (issue 14) trains no score: a
+// noise-conditional classifier p_t(y | u_t) on the same perturbed states
+// (bcsm's perturbation), by cross-entropy with the data's class labels.
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
@@ -20,13 +22,13 @@ namespace hold {
 
 class LinearSde;
 
-enum class ObjectiveKind { kDsm, kBcsm, kHdsm };
+enum class ObjectiveKind { kDsm, kBcsm, kHdsm, kClassifier };
 enum class Weighting { kNoise, kLikelihood };
 /// What the network predicts: z_K, the last block's noise (the paper's BCSM),
 /// or z, the noise of every block (u_t = μ_t + L_t z), which gives the
 /// full-state score s = −L_t⁻ᵀ ε_θ (gDDIM's R frame needs it; math.md §9.4).
 enum class ObjectiveTarget { kLast, kAll };
-/// objective.name: dsm | bcsm | hsm | hdsm.
+/// objective.name: dsm | bcsm | hsm | hdsm | classifier.
 const Registry<Choice<ObjectiveKind>>& objective_registry();
 /// objective.weighting: noise | likelihood.
 const Registry<Choice<Weighting>>& weighting_registry();
@@ -34,7 +36,7 @@ const Registry<Choice<Weighting>>& weighting_registry();
 const Registry<Choice<ObjectiveTarget>>& objective_target_registry();
 
 struct ObjectiveConfig {
-  /// dsm | bcsm | hsm | hdsm
+  /// dsm | bcsm | hsm | hdsm | classifier
   std::string name = "bcsm";
   /// bcsm, hdsm: the blocks S given at t = 0, by name (x, v, a, or b<k> for k ≥ 3); x always.
   std::vector<std::string> blocks = {"x"};
@@ -56,6 +58,9 @@ struct ObjectiveConfig {
 
   /// Whether the network predicts every block's ε (objective.target: all).
   bool predicts_all_blocks() const;
+  /// Whether the run trains a noise-conditional classifier (objective.name
+  /// classifier), not a score network: its checkpoints are classifiers.
+  bool trains_classifier() const;
 
   /// Throws ConfigError naming "objective.<key>".
   void validate(const LinearSde& sde) const;
@@ -68,6 +73,7 @@ struct PerturbedBatch {
   at::Tensor target;  ///< what ε_θ predicts: z_K [N, C, ...], or z [N, K·C, ...] for target all
   at::Tensor weight;  ///< [N] float32 loss weights (1 for `noise`)
   at::Tensor ell;     ///< [N] float64 ℓ_t
+  at::Tensor labels;  ///< [N] int64 class labels of x0 where the data have them (the trainer sets them)
 };
 
 class Objective {
@@ -91,6 +97,10 @@ class Objective {
   /// Mean over the batch of weight · ‖eps_pred − target‖² (summed over data dims
   /// and, for target all, over the blocks).
   at::Tensor loss(const at::Tensor& eps_pred, const PerturbedBatch& batch) const;
+  /// The classifier objective: mean cross-entropy of logits [N, J] (any
+  /// float dtype) against batch.labels, −log softmax(logits)_y.
+  at::Tensor classifier_loss(const at::Tensor& logits, const PerturbedBatch& batch) const;
+  bool trains_classifier() const { return kind_ == ObjectiveKind::kClassifier; }
   /// Whether the loss needs the network itself (hdsm of order ≥ 2): then the
   /// trainer calls the overload below instead of predicting ε first.
   bool needs_network() const { return kind_ == ObjectiveKind::kHdsm && config_.order >= 2; }

@@ -13,6 +13,10 @@ namespace hold {
 std::shared_ptr<EpsNetwork> make_network(const RunConfig& config, const std::vector<int64_t>& data_shape) {
   // K without building the SDE's kernels: 1, 2 (cld) or the hold order.
   const int64_t num_blocks = make_sde(config.sde).num_blocks();
+  if (config.objective.trains_classifier()) {
+    return make_classifier_network(config.model, data_shape, num_blocks, num_classes(config.data),
+                                   static_cast<uint64_t>(config.seed));
+  }
   const int64_t out_blocks = config.objective.predicts_all_blocks() ? num_blocks : 1;
   return make_network(config.model, data_shape, num_blocks, out_blocks, static_cast<uint64_t>(config.seed));
 }

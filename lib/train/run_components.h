@@ -16,6 +16,7 @@ struct RunConfig;
 
 /// The network of a validated config for data points of shape `data_shape`
 /// ({d} or {C, H, W}), initialised from config.seed; nullptr for the oracle.
+/// For objective classifier the classifier's network (num_classes(data) logits).
 std::shared_ptr<EpsNetwork> make_network(const RunConfig& config, const std::vector<int64_t>& data_shape);
 /// The same for vectors of dimension d.
 std::shared_ptr<EpsNetwork> make_network(const RunConfig& config, int64_t data_dim);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,7 +48,9 @@ std::map<std::string, std::string> model_identity(const RunConfig& c) {
   // t_eps, hdsm's order and terms) only shapes training, so a fine-tune
   // (hold-train --init) may change it and any of those configs samples it.
   out["objective.target"] = c.objective.target;
-  if (objective_registry().at(c.objective.name).value == ObjectiveKind::kDsm) {
+  const ObjectiveKind kind = objective_registry().at(c.objective.name).value;
+  if (kind == ObjectiveKind::kClassifier) out["objective.name"] = c.objective.name;  // logits, not ε
+  if (kind == ObjectiveKind::kDsm) {
     out["objective.blocks"] = "all (objective.name: dsm)";
   } else {
     std::vector<std::string> blocks = c.objective.blocks;
@@ -60,6 +63,30 @@ std::map<std::string, std::string> model_identity(const RunConfig& c) {
 }
 
 }  // namespace
+
+std::optional<std::string> first_difference(const RunConfig& trained, const RunConfig& config,
+                                            const std::vector<std::string>& sections) {
+  const auto a = model_identity(trained), b = model_identity(config);
+  const auto compared = [&sections](const std::string& key) {
+    return sections.empty() || std::any_of(sections.begin(), sections.end(), [&key](const std::string& section) {
+             return key.compare(0, section.size() + 1, section + ".") == 0;
+           });
+  };
+  const auto difference = [&](const std::string& key, const std::string& value) -> std::optional<std::string> {
+    const auto it = b.find(key);
+    if (!compared(key) || it == b.end() || it->second == value) return std::nullopt;
+    return key + ": " + value + " but " + config.source + " has " + key + ": " + it->second;
+  };
+  // A section's name first (another SDE says more than its first parameter).
+  for (const auto& [key, value] : a) {
+    const bool name = key.size() > 5 && key.compare(key.size() - 5, 5, ".name") == 0;
+    if (auto d = name ? difference(key, value) : std::nullopt) return d;
+  }
+  for (const auto& [key, value] : a) {
+    if (auto d = difference(key, value)) return d;
+  }
+  return std::nullopt;
+}
 
 void check_same_model(const RunConfig& trained, const RunConfig& config, const std::string& config_path,
                       const std::string& ckpt_path) {
@@ -78,8 +105,19 @@ void check_same_model(const RunConfig& trained, const RunConfig& config, const s
 std::shared_ptr<EpsNetwork> load_trained_network(const RunConfig& config, const std::string& config_path,
                                                  const std::string& ckpt_path, WeightSet weights, c10::Device device) {
   if (network_registry().at(config.model.name).input == NetworkInput::kMixture) return nullptr;
+  if (config.objective.trains_classifier()) {
+    throw UsageError(
+        "this config trains a classifier (objective.name classifier), not a score model: sample with the score "
+        "model's config and give the classifier's checkpoint to hold-sample --classifier (" +
+        config.where("objective.name") + ")");
+  }
   if (ckpt_path.empty()) throw UsageError("model '" + config.model.name + "' needs a checkpoint (--ckpt)");
   const LoadedCheckpoint ckpt = load_checkpoint(ckpt_path);
+  if (ckpt.config.objective.trains_classifier()) {
+    throw UsageError(ckpt_path +
+                     " is a classifier checkpoint (objective.name classifier), not a score model: give it to "
+                     "hold-sample --classifier (--ckpt)");
+  }
   if (!config_path.empty()) check_same_model(ckpt.config, config, config_path, ckpt_path);
   auto net = make_network(config, data_shape(config.data));
   load_weights(*net, ckpt, weights);

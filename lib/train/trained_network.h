@@ -6,7 +6,9 @@
 #include <c10/core/Device.h>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "hold/train/checkpoint.h"
 
@@ -22,7 +24,15 @@ class ScoreModel;
 void check_same_model(const RunConfig& trained, const RunConfig& config, const std::string& config_path,
                       const std::string& ckpt_path);
 
-/// nullptr for model.name == "oracle" (no checkpoint needed). UsageError when
+/// The first key of the given sections ("sde", "data", ...; all four when
+/// empty) that differs between `trained` and `config`, as
+/// "key: <trained value> but <config source> has key: <value>"; nullopt if none.
+std::optional<std::string> first_difference(const RunConfig& trained, const RunConfig& config,
+                                            const std::vector<std::string>& sections = {});
+
+/// nullptr for model.name == "oracle" (no checkpoint needed). A classifier's
+/// config or checkpoint (objective.name classifier) is a UsageError naming
+/// objective.name or --ckpt: it is no score model. UsageError when
 /// a network needs a checkpoint and none is given, or the checkpoint does not
 /// match the config (naming `config_path` and the checkpoint).
 std::shared_ptr<EpsNetwork> load_trained_network(const RunConfig& config, const std::string& config_path,

@@ -84,8 +84,8 @@ std::vector<int64_t> checkpoint_steps(const std::string& dir) {
 /// the global batch (DistributedSampler's disjoint shards).
 PerturbedBatch local_slice(const PerturbedBatch& b, int64_t rank, int64_t world) {
   const int64_t local = b.u_t.size(0) / world;
-  auto rows = [&](const at::Tensor& x) { return x.slice(0, rank * local, (rank + 1) * local); };
-  return {rows(b.u_t), rows(b.t), rows(b.target), rows(b.weight), rows(b.ell)};
+  auto rows = [&](const at::Tensor& x) { return x.defined() ? x.slice(0, rank * local, (rank + 1) * local) : x; };
+  return {rows(b.u_t), rows(b.t), rows(b.target), rows(b.weight), rows(b.ell), rows(b.labels)};
 }
 
 /// Keeps the records of a metrics file up to `step` (a resumed run rewrites
@@ -246,9 +246,11 @@ TrainProgress Trainer::train_step() {
   };
 
   // The loader hands pinned batches on CUDA: the copy overlaps the device's work.
-  const auto x0 = s.data->next(s.gen).to(s.device, /*non_blocking=*/true);
+  const DataBatch data = s.data->next(s.gen);
+  const auto x0 = data.x.to(s.device, /*non_blocking=*/true);
   lap(tm.data);
   PerturbedBatch batch = s.objective.perturb(x0, s.gen, s.noise_gen);
+  if (data.labels.defined()) batch.labels = data.labels.to(s.device, /*non_blocking=*/true);
   if (s.world() > 1) batch = local_slice(batch, s.rank(), s.world());
   lap(tm.objective);
 
@@ -257,7 +259,15 @@ TrainProgress Trainer::train_step() {
   // that a resumed run draws the same masks as an uninterrupted one.
   at::manual_seed(derived_seed(s.config.seed, s.step, static_cast<uint64_t>(s.rank()) << 40));
   at::Tensor loss;
-  if (s.objective.needs_network()) {
+  if (s.objective.trains_classifier()) {
+    // The network's outputs are the class logits of p_t(y | u_t).
+    at::Tensor logits;
+    {
+      AutocastScope autocast(s.device, s.autocast_dtype);
+      logits = s.net->forward(batch.u_t, batch.t.to(at::kFloat).to(s.device, /*non_blocking=*/true));
+    }
+    loss = s.objective.classifier_loss(logits, batch);
+  } else if (s.objective.needs_network()) {
     // High-order DSM differentiates the network in u_K (math.md §11): the
     // objective calls it, under the same autocast, and takes the loss in float32.
     AutocastScope autocast(s.device, s.autocast_dtype);

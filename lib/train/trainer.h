@@ -5,7 +5,10 @@
 // One step: draw a fresh data batch from the data set, perturb it with the
 // objective (math.md §3), predict ε, take the weighted loss, backpropagate,
 // clip the gradient norm, take an Adam step at the warmed-up learning rate,
-// update the EMA. Every random draw comes from the run's generators (seeded
+// update the EMA. With objective.name classifier (issue 14) the network's
+// outputs are class logits of p_t(y | u_t) and the loss is their
+// cross-entropy with the batch's labels (data/data_source.h: DataBatch).
+// Every random draw comes from the run's generators (seeded
 // from config.seed): the data batch and t from the host one, then the aux
 // blocks and z from the device one (on the CPU the two are one generator).
 // Their states are in every checkpoint, so on the CPU a resumed run

@@ -35,7 +35,9 @@ TEST_CASE("bad config values and combinations: exit 2 naming the key", "[cli][re
       {"model.hidden=abc", "model.hidden"},  // wrong type
       {"likelihood.t_eps=2", "likelihood.t_eps"},
       {"distributed.backend=mpi", "distributed.backend"},
-      {"train.lerning_rate=1", "train.lerning_rate"},  // unknown key
+      {"train.lerning_rate=1", "train.lerning_rate"},                                // unknown key
+      {"objective.name=classifier --set data.name=checkerboard", "objective.name"},  // no class labels
+      {"objective.name=classifier --set objective.target=all", "objective.target"},
   };
   for (const auto& [set, key] : cases) {
     INFO("--set " << set);

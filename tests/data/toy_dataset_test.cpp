@@ -4,6 +4,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "hold/core/error.h"
 #include "hold/data/toy_dataset.h"
@@ -44,6 +46,27 @@ TEST_CASE("swiss roll points lie on their roll and the rolls are equally likely"
   }
   // Same seed, same points.
   CHECK(at::equal(x, data->sample(n, at::make_generator<at::CPUGeneratorImpl>(11))));
+}
+
+TEST_CASE("Labelled draws are the plain draws with their class: the component, the roll", "[data][classes]") {
+  // The five-mode mixture: each point's label is its component, here the nearest centre (16 std apart).
+  const RunConfig c = load_config(std::string(HOLD_SOURCE_DIR) + "/configs/oracle_gmm2d_hold.yaml");
+  const auto mixture = make_toy_dataset(c.data);
+  REQUIRE(mixture->num_classes() == 5);
+  const LabelledData d = mixture->sample_labelled(4000, at::make_generator<at::CPUGeneratorImpl>(3));
+  CHECK(at::equal(d.x, mixture->sample(4000, at::make_generator<at::CPUGeneratorImpl>(3))));
+  const at::Tensor means =
+      at::tensor(std::vector<double>{0, 0, 0.8, 0.8, 0.8, -0.8, -0.8, -0.8, -0.8, 0.8}).view({5, 2});
+  CHECK(at::equal(at::cdist(d.x.to(at::kDouble), means).argmin(1), d.labels));
+  // The swiss roll: the label is the roll, the same draws as sample().
+  const auto rolls = make_toy_dataset(DataConfig{});
+  REQUIRE(rolls->num_classes() == 5);
+  const LabelledData r = rolls->sample_labelled(2000, at::make_generator<at::CPUGeneratorImpl>(4));
+  CHECK(at::equal(r.x, rolls->sample(2000, at::make_generator<at::CPUGeneratorImpl>(4))));
+  std::vector<double> centres;
+  for (const auto& ctr : swissroll_centres()) centres.insert(centres.end(), {ctr[0], ctr[1]});
+  CHECK(at::equal(at::cdist(r.x.to(at::kDouble), at::tensor(centres, at::kDouble).view({5, 2})).argmin(1), r.labels));
+  CHECK(make_checkerboard_dataset()->num_classes() == 0);
 }
 
 TEST_CASE("checkerboard points fill the 8 cells of FFJORD's board equally", "[data]") {
