@@ -264,7 +264,8 @@ const Registry<Choice<InpaintMethod>>& inpaint_method_registry() {
       "inpaint method", "sample.inpaint_method",
       {
           {"path", InpaintMethod::kPath,
-           "the known coordinates follow one forward trajectory of the SDE from the known x (the default)"},
+           "the known coordinates follow one forward trajectory of the SDE from the known x, partly refreshed "
+           "(sample.inpaint_refresh; the default)"},
           {"replace", InpaintMethod::kReplace,
            "score SDE's replacement: a fresh forward-kernel draw of the known coordinates after every step"},
       });

@@ -14,7 +14,10 @@
 //            state's time. It is drawn from T downwards, each state from its
 //            Gaussian conditional given the later one and x (the same joint
 //            law as drawing the Markov chain upwards once at the start, with
-//            no stored path, and at any times: the adaptive ode's too);
+//            no stored path, and at any times: the adaptive ode's too),
+//            refreshed by sample.inpaint_refresh: each state keeps
+//            correlation ρ = exp(−λ/N) with the chain (its law unchanged),
+//            which frees samples caught between modes (math.md §10);
 //   replace  score SDE's replacement, generalised: a fresh independent draw
 //            from the law above at each state's time.
 // The K×K factors are float64, computed once per grid time (per accepted

@@ -28,6 +28,22 @@ using Archive = torch::serialize::InputArchive;
   throw UsageError("not a usable checkpoint: " + what + " (" + path + ")");
 }
 
+/// Runs `read` (which reads the checkpoint at `path`) and turns what LibTorch's
+/// reader throws on a damaged file into a UsageError naming the path.
+template <class Read>
+auto guarded_read(const std::string& path, Read&& read) {
+  try {
+    return read();
+  } catch (const UsageError&) {
+    throw;
+  } catch (const c10::Error& e) {
+    bad_checkpoint(path, e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    // LibTorch's reader throws plain standard exceptions on some corruptions.
+    bad_checkpoint(path, e.what());
+  }
+}
+
 /// The whole file; UsageError if it cannot be read.
 std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -40,21 +56,14 @@ std::string read_bytes(const std::string& path) {
 /// Opens the archive and checks its format tag.
 void open_archive(const std::string& path, Archive& archive) {
   const std::string bytes = read_bytes(path);
-  try {
+  guarded_read(path, [&] {
     archive.load_from(bytes.data(), bytes.size());
     c10::IValue format;
     if (!archive.try_read("format", format) || !format.isString() ||
         (format.toStringRef() != kFormat && format.toStringRef() != kFormatV1)) {
       bad_checkpoint(path, std::string("no '") + kFormat + "' format tag");
     }
-  } catch (const UsageError&) {
-    throw;
-  } catch (const c10::Error& e) {
-    bad_checkpoint(path, e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    // LibTorch's reader throws plain standard exceptions on some corruptions.
-    bad_checkpoint(path, e.what());
-  }
+  });
 }
 
 /// Every tensor of a nested archive, by key, moved to the CPU.
@@ -209,7 +218,7 @@ LoadedCheckpoint load_checkpoint(const std::string& path) {
   open_archive(path, archive);
   LoadedCheckpoint out;
   out.path = path;
-  try {
+  guarded_read(path, [&] {
     c10::IValue yaml;
     if (!archive.try_read("config", yaml) || !yaml.isString()) bad_checkpoint(path, "no config");
     out.config = parse_config(yaml.toStringRef(), path + " (stored config)");
@@ -217,14 +226,7 @@ LoadedCheckpoint load_checkpoint(const std::string& path) {
     out.model = read_tensors(archive, "model", path);
     out.ema = read_tensors(archive, "ema", path);
     verify_checksum(archive, path, out.step, out.model, out.ema);
-  } catch (const UsageError&) {
-    throw;
-  } catch (const c10::Error& e) {
-    bad_checkpoint(path, e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    // LibTorch's reader throws plain standard exceptions on some corruptions.
-    bad_checkpoint(path, e.what());
-  }
+  });
   return out;
 }
 
@@ -263,22 +265,14 @@ int64_t restore_weights(Archive& archive, const std::string& path, torch::nn::Mo
 int64_t load_initial_weights(const std::string& path, torch::nn::Module& model, Ema& ema) {
   Archive archive;
   open_archive(path, archive);
-  try {
-    return restore_weights(archive, path, model, ema);
-  } catch (const UsageError&) {
-    throw;
-  } catch (const c10::Error& e) {
-    bad_checkpoint(path, e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    bad_checkpoint(path, e.what());
-  }
+  return guarded_read(path, [&] { return restore_weights(archive, path, model, ema); });
 }
 
 int64_t restore_training_state(const std::string& path, torch::nn::Module& model, Ema& ema, Adam& optimizer,
                                at::Generator& generator, at::Generator* noise_generator) {
   Archive archive;
   open_archive(path, archive);
-  try {
+  return guarded_read(path, [&] {
     const int64_t step = restore_weights(archive, path, model, ema);
     Archive optimizer_archive;
     if (!archive.try_read("optimizer", optimizer_archive)) bad_checkpoint(path, "no optimizer state");
@@ -293,14 +287,7 @@ int64_t restore_training_state(const std::string& path, torch::nn::Module& model
       if (archive.try_read("noise_generator", noise_state)) noise_generator->set_state(noise_state);
     }
     return step;
-  } catch (const UsageError&) {
-    throw;
-  } catch (const c10::Error& e) {
-    bad_checkpoint(path, e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    // LibTorch's reader throws plain standard exceptions on some corruptions.
-    bad_checkpoint(path, e.what());
-  }
+  });
 }
 
 }  // namespace hold

@@ -239,7 +239,7 @@ TEST_CASE("The learning rate follows linear warmup times the cosine schedule", "
   }
 }
 
-TEST_CASE("--init starts a fine-tune from a checkpoint's raw and EMA weights at step 0", "[train]") {
+TEST_CASE("A fine-tune (hold-train --init) starts from a checkpoint's raw and EMA weights at step 0", "[train]") {
   test::TempDir dir;
   RunRecord base;
   train_into(base, dir.file("base"), /*resume=*/false, /*max_steps=*/10);
