@@ -204,6 +204,7 @@ int main(int argc, char** argv) {
   hold::InpaintInputs inpaint;
   hold::ClassFlags classes;
   CLI::Option* guidance_option = nullptr;
+  CLI::Option* cfg_option = nullptr;
   return hold::run_app(
       argc, argv, "hold-sample", "Draw samples with any sampler from a trained model or the Gaussian-mixture oracle.",
       [&](CLI::App& app, hold::CommonFlags& flags) {
@@ -236,6 +237,9 @@ int main(int argc, char** argv) {
         app.add_option("--classifier", classes.classifier,
                        "classifier guidance: a checkpoint of hold-train's `classifier` objective, or `oracle` "
                        "(the exact classifier of a gmm data set)");
+        cfg_option = app.add_option("--cfg-scale", classes.cfg_scale,
+                                    "classifier-free guidance (model.num_classes > 0, or the oracle): w in "
+                                    "(1 + w) s(u, C) − w s(u, ∅) (default 0: the conditional model)");
         app.add_flag("--metrics", metrics, "toy data: also report the energy distance to fresh data (metrics.json)");
         app.add_option("--weights", weights, "ema (default) or raw: which weights of the checkpoint to sample with")
             ->check(CLI::IsMember({"ema", "raw"}));
@@ -276,6 +280,7 @@ int main(int argc, char** argv) {
             config, flags.config_path, ckpt_path, weights == "raw" ? hold::WeightSet::kRaw : hold::WeightSet::kEma);
         const hold::LinearSde& sde = *trained.sde;
         classes.guidance_given = guidance_option->count() > 0;
+        classes.cfg_given = cfg_option->count() > 0;
         const hold::ClassConditionedModel conditioned = hold::condition_on_class(
             config, trained, classes, weights == "raw" ? hold::WeightSet::kRaw : hold::WeightSet::kEma);
         hold::ScoreModel* const model = conditioned.model;

@@ -38,7 +38,11 @@ class ToyTrainingData : public TrainingData {
 class ImageTrainingData : public TrainingData {
  public:
   ImageTrainingData(const ImageArray& data, const ImageLoaderOptions& options) : loader_(data, options) {}
-  DataBatch next(at::Generator&) override { return {loader_.next(), {}}; }
+  DataBatch next(at::Generator&) override {
+    const int64_t batch = loader_.position();
+    at::Tensor x = loader_.next();
+    return {x, loader_.labels_of(batch)};
+  }
   void seek(int64_t step) override { loader_.seek(step); }
 
  private:

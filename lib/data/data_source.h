@@ -22,7 +22,7 @@ struct DataConfig;
 /// One training batch: the data and, where the data set has classes, their labels.
 struct DataBatch {
   at::Tensor x;       ///< float32 [B, ...data_shape] on the CPU
-  at::Tensor labels;  ///< int64 [B], undefined when the data set has no classes
+  at::Tensor labels;  ///< int64 [B], undefined when the data set has no classes (or no label files)
 };
 
 class TrainingData {
@@ -60,7 +60,8 @@ ImageArray read_image_data(const DataConfig& config);
 
 /// Number of classes the training batches' labels take (a mixture's
 /// components, the swiss roll's 5 rolls); 0 for data without labels (the
-/// checkerboard, images: their labels are not plumbed into training yet).
+/// checkerboard; images: their labels come with the batches, DataBatch, but
+/// no image classifier or class-conditional NCSN++ is built yet).
 int64_t num_classes(const DataConfig& config);
 
 /// n fresh draws of a toy data set for comparisons and plots, float32 [n, d]

@@ -155,6 +155,20 @@ int64_t Prefetcher::position() const {
 
 // ---------------------------------------------------------------- ImageLoader
 
+namespace {
+
+/// The order of epoch e: a Fisher–Yates shuffle of 0 … n − 1 (the header's recipe).
+void fill_epoch_order(uint64_t seed, int64_t e, int64_t n, std::vector<int64_t>& order) {
+  order.resize(n);
+  std::iota(order.begin(), order.end(), int64_t{0});
+  std::mt19937_64 rng(hash_key({seed, kPermTag, static_cast<uint64_t>(e)}));
+  for (int64_t k = n - 1; k > 0; --k) {
+    std::swap(order[k], order[uniform_below(rng, static_cast<uint64_t>(k) + 1)]);
+  }
+}
+
+}  // namespace
+
 struct ImageLoader::Batcher {
   at::Tensor images;  // uint8 [N, C, H, W], contiguous
   ImageLoaderOptions options;
@@ -168,12 +182,7 @@ struct ImageLoader::Batcher {
 
   const std::vector<int64_t>& epoch_order(int64_t e) {
     if (e != cached_epoch) {
-      order.resize(n);
-      std::iota(order.begin(), order.end(), int64_t{0});
-      std::mt19937_64 rng(hash_key({options.seed, kPermTag, static_cast<uint64_t>(e)}));
-      for (int64_t k = n - 1; k > 0; --k) {
-        std::swap(order[k], order[uniform_below(rng, static_cast<uint64_t>(k) + 1)]);
-      }
+      fill_epoch_order(options.seed, e, n, order);
       cached_epoch = e;
     }
     return order;
@@ -259,6 +268,30 @@ ImageLoader::ImageLoader(const ImageArray& data, ImageLoaderOptions options) : b
   }
   b.pad_value = b.value[0];
   prefetcher_ = std::make_unique<detail::Prefetcher>([bp = batcher_](int64_t i) { return bp->make(i); }, o.prefetch);
+  if (data.labels.defined()) {
+    if (data.labels.dim() != 1 || data.labels.size(0) != b.n) {
+      fail("labels must be [N] with N = " + std::to_string(b.n) + " images");
+    }
+    labels_ = data.labels.to(at::kLong).contiguous();
+  }
+}
+
+bool ImageLoader::has_labels() const { return labels_.defined(); }
+
+at::Tensor ImageLoader::labels_of(int64_t batch) {
+  if (!labels_.defined()) return {};
+  const Batcher& b = *batcher_;
+  const int64_t e = batch / b.per_epoch, j = batch % b.per_epoch;
+  if (e != label_epoch_) {
+    fill_epoch_order(b.options.seed, e, b.n, label_order_);
+    label_epoch_ = e;
+  }
+  at::Tensor out = at::empty({b.local}, at::kLong);
+  int64_t* dst = out.data_ptr<int64_t>();
+  const int64_t* src = labels_.data_ptr<int64_t>();
+  const int64_t first = j * b.options.batch_size + b.options.rank * b.local;
+  for (int64_t k = 0; k < b.local; ++k) dst[k] = src[label_order_[first + k]];
+  return out;
 }
 
 ImageLoader::~ImageLoader() = default;  // prefetcher_ (declared last) joins its thread first

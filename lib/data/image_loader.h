@@ -83,6 +83,12 @@ class ImageLoader {
   at::Tensor next();
   /// The next call to next() returns batch number `batches_consumed` (resume).
   void seek(int64_t batches_consumed);
+  /// The class labels of batch number `batch`, int64 [B / world_size], row
+  /// for row the images next() gives for it; undefined when the data have
+  /// no labels. Computed apart from the prefetch thread (its own copy of the
+  /// epoch order), so that the trainer can take them with the batch.
+  at::Tensor labels_of(int64_t batch);
+  bool has_labels() const;
   /// N / B: the incomplete last batch of an epoch is dropped.
   int64_t batches_per_epoch() const;
   /// Batches consumed so far (including seeks).
@@ -94,6 +100,9 @@ class ImageLoader {
   struct Batcher;
   std::shared_ptr<Batcher> batcher_;  // shared with the prefetch thread's closure
   std::unique_ptr<detail::Prefetcher> prefetcher_;
+  at::Tensor labels_;  // int64 [N] or undefined
+  int64_t label_epoch_ = -1;
+  std::vector<int64_t> label_order_;  // the epoch order of label_epoch_ (the caller's thread)
 };
 
 }  // namespace hold

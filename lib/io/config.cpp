@@ -260,6 +260,8 @@ const std::vector<Key>& keys() {
       HOLD_FIELD("model.embedding_dim", model.embedding_dim),
       HOLD_FIELD("model.fourier_scale", model.fourier_scale),
       HOLD_FIELD("model.mixed_score", model.mixed_score),
+      HOLD_FIELD("model.num_classes", model.num_classes),
+      HOLD_FIELD("model.label_dropout", model.label_dropout),
       HOLD_FIELD("model.channels", model.channels),
       HOLD_FIELD("model.ch_mult", model.ch_mult),
       HOLD_FIELD("model.num_res_blocks", model.num_res_blocks),
@@ -536,6 +538,17 @@ void validate_classifier(const RunConfig& c) {
               c.data.name + "' has none");
 }
 
+/// model.num_classes (classifier-free guidance): the data's labels, a score objective.
+void validate_class_conditional(const RunConfig& c) {
+  if (c.model.num_classes == 0) return;
+  require(!c.objective.trains_classifier(), c, "model.num_classes",
+          "a classifier (objective.name classifier) takes no labels as input; model.num_classes is for score models");
+  const int64_t classes = num_classes(c.data);
+  require(classes == c.model.num_classes, c, "model.num_classes",
+          "model.num_classes " + std::to_string(c.model.num_classes) + " must be the data's number of classes, " +
+              std::to_string(classes) + " (data.name " + c.data.name + ")");
+}
+
 void validate_sections(RunConfig& c) {
   std::vector<std::string> warnings;
   with_origins(c, [&] { c.data.resolve(warnings); });
@@ -601,6 +614,7 @@ void validate(RunConfig& c) {
   with_origins(c, [&] { c.likelihood.validate(*sde); });
   with_origins(c, [&] { c.objective.validate(*sde); });
   validate_classifier(c);
+  validate_class_conditional(c);
   add_prior_warnings(c, *sde);
 }
 

@@ -54,13 +54,15 @@ const EpsScoreModel::Coefficients& EpsScoreModel::coefficients_at(double t) {
   return cache_;
 }
 
-at::Tensor EpsScoreModel::network_eps(const at::Tensor& u, const at::Tensor& t) {
+at::Tensor EpsScoreModel::network_eps(const at::Tensor& u, const at::Tensor& t, const at::Tensor& labels) {
   // Host-to-device copies are non-blocking: the host never waits for the queue.
-  return net_
-      ->forward(u.to(probe_.device(), probe_.scalar_type(), /*non_blocking=*/true),
-                t.to(probe_.scalar_type()).to(probe_.device(), /*non_blocking=*/true))
-      .to(u.device(), u.scalar_type());
+  const at::Tensor u_net = u.to(probe_.device(), probe_.scalar_type(), /*non_blocking=*/true);
+  const at::Tensor t_net = t.to(probe_.scalar_type()).to(probe_.device(), /*non_blocking=*/true);
+  const at::Tensor eps = labels.defined() ? net_->forward_labelled(u_net, t_net, labels) : net_->forward(u_net, t_net);
+  return eps.to(u.device(), u.scalar_type());
 }
+
+int64_t EpsScoreModel::num_classes() const { return net_->num_classes(); }
 
 EpsScoreModel::BatchCoefficients EpsScoreModel::batch_coefficients(const at::Tensor& u, const at::Tensor& t) {
   const int64_t n = u.size(0);
@@ -132,8 +134,8 @@ at::Tensor EpsScoreModel::apply_at_times(const at::Tensor& v, const at::Tensor& 
   return apply_blockwise_batched(m.to(v.scalar_type()).to(v.device(), /*non_blocking=*/true), v);
 }
 
-at::Tensor EpsScoreModel::predict_eps(const at::Tensor& u, const at::Tensor& t) {
-  auto eps = network_eps(u, t);
+at::Tensor EpsScoreModel::predict_eps(const at::Tensor& u, const at::Tensor& t, const at::Tensor& labels) {
+  auto eps = network_eps(u, t, labels);
   if (!mixed_score_) return eps;
   if (all_blocks_) {
     // ε_θ − L_tᵀ s_gauss = ε_θ + L_tᵀ (Σᵍ_t)⁻¹ u.
@@ -145,9 +147,11 @@ at::Tensor EpsScoreModel::predict_eps(const at::Tensor& u, const at::Tensor& t) 
   return c.same != nullptr ? eps + g * c.same->ell : eps + g * c.ell;
 }
 
-at::Tensor EpsScoreModel::score(const at::Tensor& u, const at::Tensor& t) {
+at::Tensor EpsScoreModel::score(const at::Tensor& u, const at::Tensor& t) { return score(u, t, {}); }
+
+at::Tensor EpsScoreModel::score(const at::Tensor& u, const at::Tensor& t, const at::Tensor& labels) {
   const BatchCoefficients c = batch_coefficients(u, t);
-  auto eps = network_eps(u, t);
+  auto eps = network_eps(u, t, labels);
   if (all_blocks_) eps = last_block(eps, sde_.num_blocks());
   // s = −ε_θ/ℓ_t (+ s_gauss = −Σ_j row_j u_j when mixed).
   at::Tensor s = c.same != nullptr ? eps * (-1.0 / c.same->ell) : -eps / c.ell;
@@ -155,10 +159,12 @@ at::Tensor EpsScoreModel::score(const at::Tensor& u, const at::Tensor& t) {
   return s;
 }
 
-at::Tensor EpsScoreModel::full_score(const at::Tensor& u, const at::Tensor& t) {
+at::Tensor EpsScoreModel::full_score(const at::Tensor& u, const at::Tensor& t) { return full_score(u, t, {}); }
+
+at::Tensor EpsScoreModel::full_score(const at::Tensor& u, const at::Tensor& t, const at::Tensor& labels) {
   if (!all_blocks_) return ScoreModel::full_score(u, t);
   // −L⁻ᵀ ε_θ by forward substitution (L is ill-conditioned near the data).
-  auto s = apply_at_times(network_eps(u, t), t, [](const Coefficients& c) {
+  auto s = apply_at_times(network_eps(u, t, labels), t, [](const Coefficients& c) {
     return Mat(solve_lower(c.factor, Mat::identity(c.factor.rows())).transpose() * -1.0);
   });
   if (mixed_score_) s = s - apply_at_times(u, t, [](const Coefficients& c) { return c.precision; });

@@ -41,15 +41,22 @@ class EpsScoreModel : public ScoreModel {
   /// Returns [N, C, ...] in u's dtype. The network runs in its own dtype.
   /// score = −predict_eps(u, t)/ℓ_t.
   at::Tensor score(const at::Tensor& u, const at::Tensor& t) override;
+  /// A class-conditional network's score given labels [N] (0 … J − 1, or J
+  /// for ∅; math.md §10.1); score(u, t) is ∅'s.
+  at::Tensor score(const at::Tensor& u, const at::Tensor& t, const at::Tensor& labels);
+  /// Classes of a class-conditional network (0: unconditional).
+  int64_t num_classes() const;
   /// The ε the model stands for, which the training loss compares with z_K:
   /// ε_θ(u, t) (plain) or ε_θ(u, t) − ℓ_t s_gauss(u, t) (mixed). Differentiable
   /// in the network's parameters. Shapes as score(); t may differ per sample.
   /// All blocks: compared with z, [N, K·C, ...]; mixed: ε_θ − L_tᵀ s_gauss.
-  at::Tensor predict_eps(const at::Tensor& u, const at::Tensor& t);
+  /// labels: a class-conditional network's (training: with label dropout).
+  at::Tensor predict_eps(const at::Tensor& u, const at::Tensor& t, const at::Tensor& labels = {});
   /// An all-block network gives the full-state score.
   bool has_full_score() const override { return all_blocks_; }
   /// −L_t⁻ᵀ ε_θ(u, t) (+ s_gauss of every block when mixed): [N, K·C, ...].
   at::Tensor full_score(const at::Tensor& u, const at::Tensor& t) override;
+  at::Tensor full_score(const at::Tensor& u, const at::Tensor& t, const at::Tensor& labels);
   bool all_blocks() const { return all_blocks_; }
 
   /// ℓ_t of the parameterisation (math.md §3).
@@ -74,7 +81,7 @@ class EpsScoreModel : public ScoreModel {
   /// The same through a one-entry cache (samplers call with one t per batch).
   const Coefficients& coefficients_at(double t);
   /// ε_θ(u, t) in u's dtype and device (the network in its own).
-  at::Tensor network_eps(const at::Tensor& u, const at::Tensor& t);
+  at::Tensor network_eps(const at::Tensor& u, const at::Tensor& t, const at::Tensor& labels);
   /// Per-sample ℓ_t ([N, 1, ...] to broadcast over a block) and, if mixed, the
   /// precision rows ([N, K]); or, when all t are equal, the cached scalars.
   struct BatchCoefficients {

@@ -49,6 +49,7 @@ std::shared_ptr<EpsNetwork> make_mlp(const ModelConfig& m, const std::vector<int
                  .hidden(m.hidden)
                  .layers(m.layers)
                  .embedding(embedding)
+                 .num_classes(out_features > 0 ? 0 : m.num_classes)
                  .seed(seed))
       .ptr();
 }

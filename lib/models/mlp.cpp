@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <torch/nn/modules/embedding.h>
 #include <torch/nn/modules/linear.h>
 
 #include <cmath>
@@ -30,10 +31,29 @@ void MlpImpl::reset() {
     layer->bias.uniform_(-bound, bound, gen);
     layers_.push_back(layer);
   }
+  label_embed_.reset();
+  if (options.num_classes() > 0) {
+    // Its own generator: an unconditional network's weights stay as they were.
+    auto label_gen = at::make_generator<at::CPUGeneratorImpl>(options.seed() + 2);
+    label_embed_ = register_module("label_embed", torch::nn::Embedding(torch::nn::EmbeddingOptions(
+                                                      options.num_classes() + 1, options.embedding().dim())));
+    at::NoGradGuard no_grad;
+    label_embed_->weight.normal_(0.0, 1.0, label_gen);
+  }
 }
 
-at::Tensor MlpImpl::forward(const at::Tensor& u, const at::Tensor& t) {
-  auto h = at::cat({u, embed_->forward(t)}, 1);
+at::Tensor MlpImpl::forward(const at::Tensor& u, const at::Tensor& t) { return forward_labelled(u, t, {}); }
+
+at::Tensor MlpImpl::forward_labelled(const at::Tensor& u, const at::Tensor& t, const at::Tensor& labels) {
+  at::Tensor temb = embed_->forward(t);
+  if (label_embed_) {
+    const auto opts = at::TensorOptions().dtype(at::kLong).device(temb.device());
+    const at::Tensor y = labels.defined() ? labels.to(opts) : at::full({u.size(0)}, options.num_classes(), opts);
+    temb = temb + label_embed_->forward(y).to(temb.scalar_type());
+  } else {
+    TORCH_CHECK(!labels.defined(), "Mlp: this network takes no class labels (model.num_classes is 0)");
+  }
+  auto h = at::cat({u, temb}, 1);
   const size_t n = layers_.size();
   for (size_t i = 0; i + 1 < n; ++i) h = at::silu(layers_[i]->forward(h));
   return layers_[n - 1]->forward(h);

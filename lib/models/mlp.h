@@ -3,7 +3,7 @@
 //
 //   u [N, K·d] ─┐
 //               ├─ cat ─ Linear ─ SiLU ─ … ─ Linear ─ ε̂ [N, d]   (`layers` Linear layers)
-//   t [N] ─ TimeEmbedding ─┘
+//   t [N] ─ TimeEmbedding ─┘   (+ a label embedding when class-conditional)
 //
 // It sees all K blocks and predicts ε for the last one (EpsNetwork); the score
 // parameterisation −ε/ℓ_t lives in EpsScoreModel.
@@ -19,6 +19,7 @@
 
 namespace torch {
 namespace nn {
+class EmbeddingImpl;
 class LinearImpl;
 }  // namespace nn
 }  // namespace torch
@@ -36,6 +37,9 @@ struct MlpOptions {
   TORCH_ARG(int64_t, layers) = 5;
   /// Time features concatenated to the input.
   TORCH_ARG(TimeEmbeddingOptions, embedding) = TimeEmbeddingOptions();
+  /// Class-conditional: a learnt embedding of the label (0 … num_classes − 1,
+  /// and num_classes for ∅) is added to the time features; 0: unconditional.
+  TORCH_ARG(int64_t, num_classes) = 0;
   /// Seed of the weight initialisation (and of the Fourier features): the
   /// same seed gives the same initial network, independent of the global RNG.
   TORCH_ARG(uint64_t, seed) = 0;
@@ -49,11 +53,14 @@ class MlpImpl : public EpsNetwork {
   void reset();
   /// u: [N, K·d] float; t: [N] forward times. Returns [N, d].
   at::Tensor forward(const at::Tensor& u, const at::Tensor& t) override;
+  at::Tensor forward_labelled(const at::Tensor& u, const at::Tensor& t, const at::Tensor& labels) override;
+  int64_t num_classes() const override { return options.num_classes(); }
 
   MlpOptions options;
 
  private:
   TimeEmbedding embed_{nullptr};
+  std::shared_ptr<torch::nn::EmbeddingImpl> label_embed_;  // class-conditional only
   std::vector<std::shared_ptr<torch::nn::LinearImpl>> layers_;
 };
 TORCH_MODULE(Mlp);

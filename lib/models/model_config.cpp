@@ -115,6 +115,12 @@ void ModelConfig::validate(const std::vector<int64_t>& data_shape, std::vector<s
           "embedding_dim must be even and >= 2, got " + std::to_string(embedding_dim));
   require(fourier_scale > 0 && std::isfinite(fourier_scale), "fourier_scale",
           "fourier_scale must be positive, got " + fmt(fourier_scale));
+  require(num_classes >= 0, "num_classes",
+          "num_classes must be >= 0 (0: unconditional), got " + std::to_string(num_classes));
+  require(label_dropout >= 0 && label_dropout <= 1, "label_dropout",
+          "label_dropout must be in [0, 1], got " + fmt(label_dropout));
+  require(num_classes == 0 || network.input == NetworkInput::kVectors, "num_classes",
+          "class-conditional networks are built for model.name mlp only, not '" + name + "'");
   if (network.input != NetworkInput::kImages) return;
   resblock_registry().at(resblock_type);
   output_pyramid_registry().at(progressive);

@@ -9,7 +9,9 @@
 #include "hold/core/format.h"
 #include "hold/data/data_source.h"
 #include "hold/data/toy_dataset.h"
+#include "hold/models/cfg_score_model.h"
 #include "hold/models/eps_network.h"
+#include "hold/models/eps_score_model.h"
 #include "hold/models/factory.h"
 #include "hold/models/gaussian_mixture_oracle.h"
 #include "hold/models/guided_score_model.h"
@@ -86,6 +88,44 @@ void refuse_guidance_without_class(const ClassFlags& flags) {
   if (flags.guidance_given)
     throw UsageError("--guidance-scale guides towards a class: give --class (--guidance-scale)");
   if (!flags.classifier.empty()) throw UsageError("--classifier guides towards a class: give --class (--classifier)");
+  if (flags.cfg_given) throw UsageError("--cfg-scale guides towards a class: give --class (--cfg-scale)");
+}
+
+void check_cfg_flags(const RunConfig& config, const ClassFlags& flags, bool oracle_model) {
+  if (!flags.cfg_given) return;
+  if (!flags.classifier.empty()) {
+    throw UsageError("--cfg-scale and --classifier are two kinds of guidance: give one of them (--cfg-scale)");
+  }
+  if (!(std::isfinite(flags.cfg_scale) && flags.cfg_scale >= 0.0)) {
+    throw UsageError("the guidance scale must be finite and ≥ 0, got " + fmt(flags.cfg_scale) + " (--cfg-scale)");
+  }
+  if (!oracle_model && config.model.num_classes == 0) {
+    throw UsageError("classifier-free guidance needs a class-conditional model (model.num_classes > 0), and model '" +
+                     config.model.name + "' has none (--cfg-scale)");
+  }
+}
+
+/// (1 + w) s(u, t, C) − w s(u, t, ∅) over `conditional` when w ≠ 0.
+void add_cfg(const ClassFlags& flags, ScoreModel& conditional, const TrainedModel& trained,
+             ClassConditionedModel& out) {
+  out.model = &conditional;
+  if (!flags.cfg_given || flags.cfg_scale == 0.0) return;
+  out.cfg = std::make_unique<ClassifierFreeGuidedModel>(conditional, *trained.model, flags.cfg_scale);
+  out.model = out.cfg.get();
+}
+
+/// A class-conditional network: its score of the class (and its own ∅ score for --cfg-scale).
+void use_conditional_network(const ClassFlags& flags, const TrainedModel& trained, ClassConditionedModel& out) {
+  if (flags.guidance_given) {
+    throw UsageError(
+        "--guidance-scale needs a classifier (--classifier); for this class-conditional model use --cfg-scale "
+        "(--guidance-scale)");
+  }
+  auto* const network = dynamic_cast<EpsScoreModel*>(trained.model.get());
+  if (network == nullptr) throw UsageError("the model takes no class labels (--class)");
+  check_class(flags.cls, network->num_classes(), "the model");
+  out.labelled = std::make_unique<LabelledScoreModel>(*network, flags.cls);
+  add_cfg(flags, *out.labelled, trained, out);
 }
 
 /// The oracle's exact class score: the oracle of the class's component alone.
@@ -102,7 +142,7 @@ void use_class_score(const RunConfig& config, const ClassFlags& flags, const Tra
   }
   check_class(flags.cls, data_mixture(config).num_components(), "the data mixture");
   out.class_score = std::make_unique<GaussianMixtureOracle>(*trained.sde, out.class_mixture);
-  out.model = out.class_score.get();
+  add_cfg(flags, *out.class_score, trained, out);
 }
 
 /// Classifier guidance of the run's model (--classifier, --guidance-scale).
@@ -136,8 +176,11 @@ ClassConditionedModel condition_on_class(const RunConfig& config, const TrainedM
   const GaussianMixture mixture = data_mixture(config);
   if (flags.cls < mixture.num_components()) out.class_mixture = mixture.component(static_cast<int>(flags.cls));
   const bool oracle_model = network_registry().at(config.model.name).input == NetworkInput::kMixture;
+  check_cfg_flags(config, flags, oracle_model);
   if (!flags.classifier.empty()) {
     use_classifier(config, flags, trained, weights, out);
+  } else if (config.model.num_classes > 0) {
+    use_conditional_network(flags, trained, out);
   } else {
     use_class_score(config, flags, trained, oracle_model, out);
   }

@@ -7,6 +7,10 @@
 //     classifier guidance s + w ∇_{u_K} log p_t(C | u_t) over any model
 //     (models/guided_score_model.h), with a classifier trained by hold-train's
 //     `classifier` objective or the oracle's exact one (models/oracle_classifier.h).
+//   * a class-conditional network (model.num_classes > 0): its score given
+//     the class, with --cfg-scale w classifier-free guidance
+//     (1 + w) s(u, t, C) − w s(u, t, ∅) (models/cfg_score_model.h); the
+//     oracle takes --cfg-scale too, with its class score as s(u, t, C).
 // Every bad combination is a one-line UsageError naming the flag.
 #include <cstdint>
 #include <memory>
@@ -28,6 +32,8 @@ struct ClassFlags {
   bool guidance_given = false;  ///< whether --guidance-scale was given
   double guidance_scale = 1.0;  ///< --guidance-scale w
   std::string classifier;       ///< --classifier: a checkpoint path, "oracle", or "" (none)
+  bool cfg_given = false;       ///< whether --cfg-scale was given
+  double cfg_scale = 0.0;       ///< --cfg-scale w: classifier-free guidance
 
   bool conditional() const { return cls >= 0; }
 };
@@ -45,6 +51,8 @@ struct ClassConditionedModel {
   std::shared_ptr<EpsNetwork> classifier_net;
   std::unique_ptr<Classifier> classifier;
   std::unique_ptr<ScoreModel> guided;
+  std::unique_ptr<ScoreModel> labelled;  ///< a class-conditional network's score of the class
+  std::unique_ptr<ScoreModel> cfg;       ///< classifier-free guidance over it
 
   ClassConditionedModel();
   ClassConditionedModel(ClassConditionedModel&&) noexcept;

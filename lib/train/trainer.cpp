@@ -250,7 +250,16 @@ TrainProgress Trainer::train_step() {
   const auto x0 = data.x.to(s.device, /*non_blocking=*/true);
   lap(tm.data);
   PerturbedBatch batch = s.objective.perturb(x0, s.gen, s.noise_gen);
-  if (data.labels.defined()) batch.labels = data.labels.to(s.device, /*non_blocking=*/true);
+  if (data.labels.defined()) {
+    at::Tensor labels = data.labels;
+    if (s.config.model.num_classes > 0) {
+      // Classifier-free guidance's training: each label becomes ∅ (= J) with
+      // probability model.label_dropout, drawn for the global batch after the perturbation.
+      const at::Tensor drop = at::rand({labels.size(0)}, s.gen, at::kDouble).lt(s.config.model.label_dropout);
+      labels = labels.masked_fill(drop, s.config.model.num_classes);
+    }
+    batch.labels = labels.to(s.device, /*non_blocking=*/true);
+  }
   if (s.world() > 1) batch = local_slice(batch, s.rank(), s.world());
   lap(tm.objective);
 
@@ -258,6 +267,8 @@ TrainProgress Trainer::train_step() {
   // Dropout draws from the global generator: seed it per step (and rank) so
   // that a resumed run draws the same masks as an uninterrupted one.
   at::manual_seed(derived_seed(s.config.seed, s.step, static_cast<uint64_t>(s.rank()) << 40));
+  // The labels a class-conditional network sees (undefined: an unconditional one).
+  const at::Tensor net_labels = s.config.model.num_classes > 0 ? batch.labels : at::Tensor();
   at::Tensor loss;
   if (s.objective.trains_classifier()) {
     // The network's outputs are the class logits of p_t(y | u_t).
@@ -271,13 +282,13 @@ TrainProgress Trainer::train_step() {
     // High-order DSM differentiates the network in u_K (math.md §11): the
     // objective calls it, under the same autocast, and takes the loss in float32.
     AutocastScope autocast(s.device, s.autocast_dtype);
-    auto eps_fn = [&](const at::Tensor& u) { return s.model->predict_eps(u, batch.t).to(at::kFloat); };
+    auto eps_fn = [&](const at::Tensor& u) { return s.model->predict_eps(u, batch.t, net_labels).to(at::kFloat); };
     loss = s.objective.loss(eps_fn, batch, s.noise_gen);
   } else {
     at::Tensor eps_hat;
     {
       AutocastScope autocast(s.device, s.autocast_dtype);
-      eps_hat = s.model->predict_eps(batch.u_t, batch.t);
+      eps_hat = s.model->predict_eps(batch.u_t, batch.t, net_labels);
     }
     loss = s.objective.loss(eps_hat.to(at::kFloat), batch);
   }

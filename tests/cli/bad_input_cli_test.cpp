@@ -38,6 +38,9 @@ TEST_CASE("bad config values and combinations: exit 2 naming the key", "[cli][re
       {"train.lerning_rate=1", "train.lerning_rate"},                                // unknown key
       {"objective.name=classifier --set data.name=checkerboard", "objective.name"},  // no class labels
       {"objective.name=classifier --set objective.target=all", "objective.target"},
+      {"model.num_classes=3", "model.num_classes"},  // the swiss roll has 5 rolls
+      {"model.num_classes=5 --set objective.name=classifier", "model.num_classes"},
+      {"model.label_dropout=1.5", "model.label_dropout"},
   };
   for (const auto& [set, key] : cases) {
     INFO("--set " << set);

@@ -1,7 +1,8 @@
 // Class-conditional sampling from the command line (issue 14 items 3–4):
 // hold-train's `classifier` objective learns the five-mode mixture's
 // components from the state u_t, and hold-sample --class guides the oracle
-// with it; every bad combination of the class flags exits 2 naming the flag.
+// with it; a class-conditional MLP samples a class with classifier-free
+// guidance; every bad combination of the class flags exits 2 naming the flag.
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
@@ -125,7 +126,52 @@ TEST_CASE("hold-sample's class flags: bad combinations exit 2 naming the flag", 
        "--classifier"},                                                           // trained on another SDE
       {" --config " + score_cfg + " --ckpt " + classifier, "--ckpt"},             // a classifier as the score model
       {" --config " + score_cfg + " --ckpt " + score + " --class 1", "--class"},  // an MLP has no classes
+      {" --config " + score_cfg + " --ckpt " + score + " --class 1 --cfg-scale 1", "--cfg-scale"},
       {" --config " + config("toy_gmm2d_hold_classifier.yaml") + " --ckpt " + classifier, "objective.name"},
+  };
+  for (const auto& [args, flag] : cases) {
+    INFO(args);
+    test::check_one_line_error(test::run_tool("hold-sample" + args + " --n 4 --nfe 10 --out " + dir.file("bad")), flag);
+  }
+}
+
+TEST_CASE("hold-sample --cfg-scale: a class-conditional MLP trained with label dropout samples the class",
+          "[cli][classes]") {
+  test::TempDir dir;
+  const test::ToolRun r = test::run_tool("hold-train --config " + config("toy_gmm2d_vp_cfg.yaml") +
+                                         " --max-steps 1500 --threads 1 --workdir " + dir.file("run"));
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  const std::string ckpt = dir.file("run/checkpoints/latest.pt");
+  for (const std::string w : {"0", "1", "3"}) {
+    CAPTURE(w);
+    const std::string out = dir.file("w" + w);
+    const test::ToolRun s = test::run_tool("hold-sample --config " + config("toy_gmm2d_vp_cfg.yaml") + " --ckpt " +
+                                           ckpt + " --class 1 --cfg-scale " + w +
+                                           " --sampler em --nfe 150 --n 1000 --metrics --threads 1 --out " + out);
+    INFO(s.out);
+    REQUIRE(s.code == 0);
+    const auto m = nlohmann::json::parse(std::ifstream(out + "/metrics.json"));
+    const double fraction = m["class_fraction"].get<double>();
+    std::printf("cfg w = %s: %.4f in the component, std error %+.2f %%\n", w.c_str(), fraction,
+                100 * m["class_std_error"].get<double>());
+    if (w != "0") CHECK(fraction >= 0.90);
+  }
+  // The oracle takes --cfg-scale too (its class score as the conditional model).
+  const test::ToolRun o =
+      test::run_tool("hold-sample --config " + config("oracle_gmm2d_hold.yaml") +
+                     " --class 3 --cfg-scale 1 --sampler em --nfe 150 --n 1000 --metrics --out " + dir.file("oracle"));
+  INFO(o.out);
+  REQUIRE(o.code == 0);
+  CHECK(nlohmann::json::parse(std::ifstream(dir.file("oracle/metrics.json")))["class_fraction"].get<double>() >= 0.99);
+  // Bad combinations.
+  const std::string cfg = " --config " + config("toy_gmm2d_vp_cfg.yaml") + " --ckpt " + ckpt;
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {cfg + " --cfg-scale 1", "--cfg-scale"},  // no --class
+      {cfg + " --class 5", "--class"},          // classes 0 … 4
+      {cfg + " --class 1 --cfg-scale -1", "--cfg-scale"},
+      {cfg + " --class 1 --cfg-scale 1 --classifier oracle", "--cfg-scale"},  // two guidances
+      {cfg + " --class 1 --guidance-scale 2", "--guidance-scale"},            // no classifier
   };
   for (const auto& [args, flag] : cases) {
     INFO(args);

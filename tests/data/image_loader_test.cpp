@@ -66,6 +66,29 @@ ImageLoaderOptions options(int64_t batch, int prefetch = 0) {
 
 using test::message_of;
 
+TEST_CASE("image loader: the labels of a batch are its images' labels, row for row", "[image_data][classes]") {
+  // id_images labels image k with k: the labels must be the rows' identities.
+  for (int prefetch : {0, 2}) {
+    for (int64_t rank : {0, 1}) {
+      auto o = options(10, prefetch);
+      o.world_size = 2;
+      o.rank = rank;
+      ImageLoader loader(id_images(), o);
+      REQUIRE(loader.has_labels());
+      for (int64_t i = 0; i < 12; ++i) {  // 2.4 epochs of 5 batches: new orders on the way
+        CAPTURE(prefetch, rank, i);
+        const at::Tensor labels = loader.labels_of(loader.position());
+        const std::vector<int64_t> ids = ids_of(loader.next());
+        REQUIRE(labels.size(0) == static_cast<int64_t>(ids.size()));
+        for (size_t k = 0; k < ids.size(); ++k) CHECK(labels[static_cast<int64_t>(k)].item<int64_t>() == ids[k]);
+      }
+    }
+  }
+  ImageLoader unlabelled({id_images().images, {}}, options(10));
+  CHECK_FALSE(unlabelled.has_labels());
+  CHECK_FALSE(unlabelled.labels_of(0).defined());
+}
+
 TEST_CASE("image loader maps uint8 to exactly 2x/255 - 1, or x/255 uncentred", "[image_data]") {
   // Four copies of an image holding every byte value once.
   const at::Tensor one = at::arange(256, at::kLong).to(at::kByte).view({1, 1, 16, 16});

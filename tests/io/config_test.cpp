@@ -290,7 +290,7 @@ TEST_CASE("a missing, unreadable or malformed file names the path", "[io][config
 
 TEST_CASE("config_keys lists every key once", "[io][config]") {
   const auto& keys = config_keys();
-  CHECK(keys.size() == 108);
+  CHECK(keys.size() == 110);
   std::set<std::string> unique(keys.begin(), keys.end());
   CHECK(unique.size() == keys.size());
   CHECK(keys.front() == "seed");
