@@ -33,8 +33,9 @@ std::map<std::string, std::string> model_identity(const RunConfig& c) {
   k.data.random_flip = false;
   k.data.prefetch = 0;
   k.model = c.model;
-  k.model.dense = "";          // how 1×1 layers run, not what they compute
-  k.model.channels_last = "";  // a memory layout
+  k.model.dense = "";           // how 1×1 layers run, not what they compute
+  k.model.channels_last = "";   // a memory layout
+  k.model.label_dropout = 0.0;  // how often training hides the label, not what the network computes
   std::map<std::string, std::string> out;
   for (const auto& section : YAML::Load(to_yaml(k))) {
     if (!section.second.IsMap() || section.first.as<std::string>() == "objective") continue;
