@@ -18,11 +18,13 @@ std::unique_ptr<ToyDataset> make_gmm1d(const DataConfig& d) {
 }
 
 DataSet toy(std::string name, std::string help, std::function<std::unique_ptr<ToyDataset>(const DataConfig&)> make) {
-  return DataSet{std::move(name), std::move(help), DataKind::kToy, std::move(make), {}};
+  return DataSet{std::move(name), std::move(help), DataKind::kToy, std::move(make), {}, 0};
 }
 
-DataSet images(std::string name, std::string help, std::function<ImageArray(const DataConfig&)> read) {
-  return DataSet{std::move(name), std::move(help), DataKind::kImage, {}, std::move(read)};
+/// num_classes: how many classes the set's labels name (0: none).
+DataSet images(std::string name, std::string help, int64_t num_classes,
+               std::function<ImageArray(const DataConfig&)> read) {
+  return DataSet{std::move(name), std::move(help), DataKind::kImage, {}, std::move(read), num_classes};
 }
 
 /// Fills the gmm1d default, broadcasts per-component scalar stds, checks the
@@ -81,13 +83,13 @@ const Registry<DataSet>& data_set_registry() {
               [](const DataConfig&) { return make_checkerboard_dataset(); }),
           toy("gmm", "any axis-aligned Gaussian mixture: data.weights, data.means, data.stds",
               [](const DataConfig& d) { return make_mixture_dataset(d.mixture); }),
-          images("cifar10", "CIFAR-10, binary version (data.path)",
+          images("cifar10", "CIFAR-10, binary version (data.path)", 10,
                  [](const DataConfig& d) { return read_cifar10(d.path, d.split); }),
-          images("mnist", "MNIST IDX files, plain or gzipped (data.path)",
+          images("mnist", "MNIST IDX files, plain or gzipped (data.path)", 10,
                  [](const DataConfig& d) { return read_mnist(d.path, d.split); }),
-          images("fashion_mnist", "Fashion-MNIST IDX files (default: Debian's dataset-fashion-mnist)",
+          images("fashion_mnist", "Fashion-MNIST IDX files (default: Debian's dataset-fashion-mnist)", 10,
                  [](const DataConfig& d) { return read_fashion_mnist(d.path, d.split); }),
-          images("image_folder", "PNG/JPEG files under data.path, cropped and resized to data.image_size",
+          images("image_folder", "PNG/JPEG files under data.path, cropped and resized to data.image_size", 0,
                  [](const DataConfig& d) { return read_image_folder(d.path, d.image_size, d.channels); }),
       });
   return registry;

@@ -59,6 +59,8 @@ struct DataSet {
   std::function<std::unique_ptr<ToyDataset>(const DataConfig&)> make_toy;
   /// Image sets: the configured split as uint8 [N, C, H, W] (before padding).
   std::function<ImageArray(const DataConfig&)> read_images;
+  /// Image sets: the number of classes their labels name (0: unlabelled).
+  int64_t num_classes = 0;
 };
 
 /// data.name (lib/data/data_source.cpp).

@@ -96,7 +96,7 @@ std::unique_ptr<TrainingData> make_training_data(const DataConfig& d, const Trai
 }
 
 int64_t num_classes(const DataConfig& d) {
-  if (is_image_data(d.name)) return 0;
+  if (is_image_data(d.name)) return data_set_registry().at(d.name).num_classes;
   return make_toy_dataset(d)->num_classes();
 }
 

@@ -33,6 +33,7 @@ std::shared_ptr<EpsNetwork> make_ncsnpp(const ModelConfig& m, const std::vector<
                     .embedding(time_embedding_registry().at(m.embedding).value)
                     .fourier_scale(m.fourier_scale)
                     .dense(dense_registry().at(m.dense).value)
+                    .num_classes(m.num_classes)
                     .seed(seed))
       .ptr();
 }

@@ -7,6 +7,8 @@
 
 #include <cmath>
 
+#include "hold/models/label_embedding.h"
+
 namespace hold {
 
 MlpImpl::MlpImpl(const MlpOptions& options_) : options(options_) {
@@ -33,12 +35,9 @@ void MlpImpl::reset() {
   }
   label_embed_.reset();
   if (options.num_classes() > 0) {
-    // Its own generator: an unconditional network's weights stay as they were.
-    auto label_gen = at::make_generator<at::CPUGeneratorImpl>(options.seed() + 2);
-    label_embed_ = register_module("label_embed", torch::nn::Embedding(torch::nn::EmbeddingOptions(
-                                                      options.num_classes() + 1, options.embedding().dim())));
-    at::NoGradGuard no_grad;
-    label_embed_->weight.normal_(0.0, 1.0, label_gen);
+    // Its own seed: an unconditional network's weights stay as they were.
+    label_embed_ = register_module(
+        "label_embed", make_label_embedding(options.num_classes(), options.embedding().dim(), options.seed() + 2));
   }
 }
 
@@ -47,9 +46,7 @@ at::Tensor MlpImpl::forward(const at::Tensor& u, const at::Tensor& t) { return f
 at::Tensor MlpImpl::forward_labelled(const at::Tensor& u, const at::Tensor& t, const at::Tensor& labels) {
   at::Tensor temb = embed_->forward(t);
   if (label_embed_) {
-    const auto opts = at::TensorOptions().dtype(at::kLong).device(temb.device());
-    const at::Tensor y = labels.defined() ? labels.to(opts) : at::full({u.size(0)}, options.num_classes(), opts);
-    temb = temb + label_embed_->forward(y).to(temb.scalar_type());
+    temb = add_label_embedding(*label_embed_, temb, labels, options.num_classes());
   } else {
     TORCH_CHECK(!labels.defined(), "Mlp: this network takes no class labels (model.num_classes is 0)");
   }

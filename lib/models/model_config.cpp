@@ -119,8 +119,8 @@ void ModelConfig::validate(const std::vector<int64_t>& data_shape, std::vector<s
           "num_classes must be >= 0 (0: unconditional), got " + std::to_string(num_classes));
   require(label_dropout >= 0 && label_dropout <= 1, "label_dropout",
           "label_dropout must be in [0, 1], got " + fmt(label_dropout));
-  require(num_classes == 0 || network.input == NetworkInput::kVectors, "num_classes",
-          "class-conditional networks are built for model.name mlp only, not '" + name + "'");
+  require(num_classes == 0 || network.input != NetworkInput::kMixture, "num_classes",
+          "the oracle takes no model.num_classes: its classes are the mixture's components (hold-sample --class)");
   if (network.input != NetworkInput::kImages) return;
   resblock_registry().at(resblock_type);
   output_pyramid_registry().at(progressive);

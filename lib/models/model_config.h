@@ -30,7 +30,7 @@ struct ModelConfig {
   /// CLD's mixed score: s = s_gauss − ε_θ/ℓ_t.
   bool mixed_score = false;
   /// Class-conditional network for classifier-free guidance (math.md §10.1):
-  /// the number of classes of the data's labels (0: unconditional); mlp only.
+  /// the number of classes of the data's labels (0: unconditional); mlp, ncsnpp.
   int64_t num_classes = 0;
   /// Class-conditional training: each label is replaced by ∅ with this probability.
   double label_dropout = 0.1;

@@ -3,11 +3,14 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/embedding.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 
 #include <algorithm>
 #include <cmath>
+
+#include "hold/models/label_embedding.h"
 
 namespace hold {
 namespace {
@@ -25,8 +28,15 @@ NcsnppImpl::NcsnppImpl(const NcsnppOptions& options_) : options(options_) {
   const int64_t levels = static_cast<int64_t>(o.ch_mult().size());
   TORCH_CHECK(o.image_size() % (int64_t{1} << (levels - 1)) == 0, "Ncsnpp: image size ", o.image_size(),
               " is not divisible by 2^", levels - 1);
+  TORCH_CHECK(o.num_classes() >= 0, "Ncsnpp: num_classes must be >= 0");
   auto gen = at::make_generator<at::CPUGeneratorImpl>(o.seed());
   build(gen);
+  if (o.num_classes() > 0) {
+    // Its own seed, after everything else: the rest of the weights are those
+    // of the unconditional network of the same seed.
+    const int64_t features = o.embedding() == TimeEmbeddingKind::kFourier ? 2 * o.channels() : o.channels();
+    label_embed_ = register_module("label_embed", make_label_embedding(o.num_classes(), features, o.seed() + 2));
+  }
 }
 
 void NcsnppImpl::build(at::Generator& gen) {
@@ -156,13 +166,21 @@ void NcsnppImpl::use_channels_last() {
   input_format_ = at::MemoryFormat::ChannelsLast;
 }
 
-at::Tensor NcsnppImpl::forward(const at::Tensor& u_in, const at::Tensor& t) {
+at::Tensor NcsnppImpl::forward(const at::Tensor& u, const at::Tensor& t) { return forward_labelled(u, t, {}); }
+
+at::Tensor NcsnppImpl::forward_labelled(const at::Tensor& u_in, const at::Tensor& t, const at::Tensor& labels) {
   const auto& o = options;
   const at::Tensor u = u_in.contiguous(input_format_);
   const double inv_sqrt2 = 1.0 / std::sqrt(2.0);
   const int64_t num_levels = static_cast<int64_t>(levels_.size());
   // Every residual block adds Dense(SiLU(temb)): SiLU once here.
-  const auto temb = temb1_->forward(at::silu(temb0_->forward(embed_->forward(t))));
+  at::Tensor features = embed_->forward(t);
+  if (label_embed_) {
+    features = add_label_embedding(*label_embed_, features, labels, o.num_classes());
+  } else {
+    TORCH_CHECK(!labels.defined(), "Ncsnpp: this network takes no class labels (model.num_classes is 0)");
+  }
+  const auto temb = temb1_->forward(at::silu(temb0_->forward(features)));
   const auto act_temb = at::silu(temb).to(u.scalar_type());
 
   at::Tensor input_pyramid = u;

@@ -7,6 +7,7 @@
 //   u [N, K·C, H, W] ─ conv ─ down: (res, attn?)×blocks, down ─ … ─ middle: res, attn, res
 //                      ─ up: (res on cat with the skip)×(blocks+1), attn?, up ─ … ─ GN, SiLU, conv ─ ε̂ [N, C, H, W]
 //   t [N] ─ fourier(log t) ─ dense ─ SiLU ─ dense ─ (a bias in every residual block)
+//                         (+ a label embedding when class-conditional)
 //
 // Options mirror the reference's config keys one for one (model.* in the run
 // config); the parameter count of a configuration equals the reference's
@@ -23,6 +24,12 @@
 #include "hold/models/ncsnpp_choices.h"
 #include "hold/models/ncsnpp_layers.h"
 #include "hold/models/time_embedding.h"
+
+namespace torch {
+namespace nn {
+class EmbeddingImpl;
+}  // namespace nn
+}  // namespace torch
 
 namespace hold {
 
@@ -64,6 +71,10 @@ struct NcsnppOptions {
   TORCH_ARG(double, fourier_scale) = 16.0;
   /// How NIN and attention layers run (the same parameters either way).
   TORCH_ARG(DenseImpl, dense) = DenseImpl::kConv;
+  /// Class-conditional (classifier-free guidance): a learnt embedding of the
+  /// label (0 … num_classes − 1, and num_classes for ∅) is added to the time
+  /// features before the two dense layers; 0: unconditional.
+  TORCH_ARG(int64_t, num_classes) = 0;
   /// Seed of the initial weights and the Fourier features.
   TORCH_ARG(uint64_t, seed) = 0;
 };
@@ -76,6 +87,9 @@ class NcsnppImpl : public EpsNetwork {
   explicit NcsnppImpl(const NcsnppOptions& options);
   /// u: [N, K·C, H, W]; t: [N] forward times (> 0). Returns ε̂ [N, C, H, W].
   at::Tensor forward(const at::Tensor& u, const at::Tensor& t) override;
+  /// The same given labels [N] (class-conditional networks; undefined: ∅).
+  at::Tensor forward_labelled(const at::Tensor& u, const at::Tensor& t, const at::Tensor& labels) override;
+  int64_t num_classes() const override { return options.num_classes(); }
   void use_channels_last() override;
 
   NcsnppOptions options;
@@ -101,6 +115,7 @@ class NcsnppImpl : public EpsNetwork {
   void build(at::Generator& gen);
 
   TimeEmbedding embed_{nullptr};
+  std::shared_ptr<torch::nn::EmbeddingImpl> label_embed_;  // class-conditional only
   std::shared_ptr<torch::nn::LinearImpl> temb0_, temb1_;
   std::shared_ptr<torch::nn::Conv2dImpl> conv_in_;
   std::vector<Level> levels_;

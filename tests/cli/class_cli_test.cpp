@@ -178,3 +178,26 @@ TEST_CASE("hold-sample --cfg-scale: a class-conditional MLP trained with label d
     test::check_one_line_error(test::run_tool("hold-sample" + args + " --n 4 --nfe 10 --out " + dir.file("bad")), flag);
   }
 }
+
+TEST_CASE("A class-conditional NCSN++ on Fashion-MNIST trains on the images' labels and samples a class",
+          "[cli][classes][images]") {
+  test::TempDir dir;
+  // The demo config, shrunk to a few seconds: a narrow network, two steps.
+  const std::string small =
+      " --config " + config("fmnist_hold_cfg.yaml") + " --set model.channels=8 --set train.batch_size=4 --threads 1";
+  const test::ToolRun r = test::run_tool("hold-train" + small + " --max-steps 2 --workdir " + dir.file("run"));
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  const std::string ckpt = " --ckpt " + dir.file("run/checkpoints/latest.pt");
+  const test::ToolRun s =
+      test::run_tool("hold-sample" + small + ckpt + " --class 7 --cfg-scale 2 --nfe 4 --n 2 --out " + dir.file("s"));
+  INFO(s.out);
+  CHECK(s.code == 0);
+  test::check_one_line_error(
+      test::run_tool("hold-sample" + small + ckpt + " --class 10 --nfe 4 --n 2 --out " + dir.file("bad")), "--class");
+  // The unconditional demo config refuses the class-conditional checkpoint (the model differs).
+  test::check_one_line_error(
+      test::run_tool("hold-sample --config " + config("fmnist_hold.yaml") + " --set model.channels=8 --threads 1" +
+                     ckpt + " --nfe 4 --n 2 --out " + dir.file("bad2")),
+      "model.num_classes");
+}
