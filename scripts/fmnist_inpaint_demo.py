@@ -19,7 +19,8 @@ import os
 import struct
 import sys
 import zipfile
-import zlib
+
+from png_montage import write_png  # scripts/png_montage.py
 
 DATA_DIR = "/usr/share/datasets/fashion-mnist"  # Debian's dataset-fashion-mnist
 GREY = 128  # the hidden part of an input
@@ -61,21 +62,6 @@ def hidden(mask, r, c, h, w):
     if mask == "center-square":
         return h // 4 <= r < h // 4 + h // 2 and w // 4 <= c < w // 4 + w // 2
     sys.exit(f"error: unknown mask '{mask}': left-half or center-square (--panel)")
-
-
-def write_png(path, width, height, rows):
-    """rows: `height` bytearrays of `width` grey values -> an 8-bit greyscale PNG, written atomically."""
-    raw = b"".join(b"\x00" + bytes(row) for row in rows)
-
-    def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-
-    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-    png += chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(png)
-    os.replace(tmp, path)
 
 
 def prepare(args):
@@ -124,7 +110,7 @@ def figure(args):
     for row in canvas:
         big = bytearray(v for v in row for _ in range(args.scale))
         scaled.extend(bytearray(big) for _ in range(args.scale))
-    write_png(args.out, width * args.scale, height * args.scale, scaled)
+    write_png(args.out, width * args.scale, height * args.scale, scaled, color=0)
     print(f"wrote {args.out}")
 
 

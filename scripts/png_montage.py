@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Tiles PNG pictures (8-bit RGB or RGBA, as hold's tools write them) into one
+"""Tiles PNG pictures (8-bit grey, RGB or RGBA, as hold's tools write them) into one
 picture, each shrunk by an integer factor, for the small figures under docs/.
 Standard library only (no numpy or PIL on a bare machine).
     python3 scripts/png_montage.py --cols 3 --shrink 2 OUT.png IN.png...
@@ -22,9 +22,9 @@ def read_png(path):
         body = data[pos + 8:pos + 8 + length]
         if kind == b"IHDR":
             width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            if depth != 8 or color not in (2, 6) or interlace:
-                raise SystemExit(f"error: {path}: only 8-bit RGB/RGBA non-interlaced PNGs are read")
-            channels = 3 if color == 2 else 4
+            if depth != 8 or color not in (0, 2, 6) or interlace:
+                raise SystemExit(f"error: {path}: only 8-bit grey/RGB/RGBA non-interlaced PNGs are read")
+            channels = {0: 1, 2: 3, 6: 4}[color]
         elif kind == b"IDAT":
             idat += body
         pos += 12 + length
@@ -39,6 +39,8 @@ def read_png(path):
         prev = line
     if channels == 4:  # drop alpha (hold's pictures are opaque)
         rows = [bytearray(b for i, b in enumerate(r) if i % 4 != 3) for r in rows]
+    elif channels == 1:  # grey to RGB
+        rows = [bytearray(b for v in r for b in (v, v, v)) for r in rows]
     return width, height, rows
 
 
@@ -73,13 +75,14 @@ def shrink(width, height, rows, k):
     return w, h, out
 
 
-def write_png(path, width, height, rows):
+def write_png(path, width, height, rows, color=2):
+    """rows of bytes -> an 8-bit PNG, written atomically; color: 2 RGB, 0 greyscale."""
     raw = b"".join(b"\x00" + bytes(r) for r in rows)
 
     def chunk(kind, body):
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
-    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, color, 0, 0, 0))
     png += chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
     with open(path + ".tmp", "wb") as f:
         f.write(png)
