@@ -20,7 +20,7 @@ import struct
 import sys
 import zipfile
 
-from png_montage import write_png  # scripts/png_montage.py
+from png_montage import write_grey_scaled  # scripts/png_montage.py
 
 DATA_DIR = "/usr/share/datasets/fashion-mnist"  # Debian's dataset-fashion-mnist
 GREY = 128  # the hidden part of an input
@@ -106,11 +106,7 @@ def figure(args):
                     row = canvas[i * (h + 2) + 1 + rr]
                     for cc in range(w):
                         row[x0 + k * cell + 1 + cc] = pixel(rr, cc)
-    scaled = []
-    for row in canvas:
-        big = bytearray(v for v in row for _ in range(args.scale))
-        scaled.extend(bytearray(big) for _ in range(args.scale))
-    write_png(args.out, width * args.scale, height * args.scale, scaled, color=0)
+    write_grey_scaled(args.out, width, canvas, args.scale)
     print(f"wrote {args.out}")
 
 

@@ -90,6 +90,15 @@ def write_png(path, width, height, rows, color=2):
     os.replace(path + ".tmp", path)
 
 
+def write_grey_scaled(path, width, canvas, scale):
+    """A grey canvas (rows of `width` bytes), each pixel enlarged to scale×scale, as a PNG."""
+    scaled = []
+    for row in canvas:
+        big = bytearray(v for v in row for _ in range(scale))
+        scaled.extend(bytearray(big) for _ in range(scale))
+    write_png(path, width * scale, len(canvas) * scale, scaled, color=0)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cols", type=int, default=3)

@@ -14,11 +14,16 @@ std::shared_ptr<torch::nn::EmbeddingImpl> make_label_embedding(int64_t num_class
   return table;
 }
 
-at::Tensor add_label_embedding(torch::nn::EmbeddingImpl& table, const at::Tensor& features, const at::Tensor& labels,
-                               int64_t num_classes) {
-  const auto opts = at::TensorOptions().dtype(at::kLong).device(features.device());
-  const at::Tensor y = labels.defined() ? labels.to(opts) : at::full({features.size(0)}, num_classes, opts);
-  return features + table.forward(y).to(features.scalar_type());
+at::Tensor add_label_embedding(const std::shared_ptr<torch::nn::EmbeddingImpl>& table, const at::Tensor& features,
+                               const at::Tensor& labels, const char* network) {
+  if (!table) {
+    TORCH_CHECK(!labels.defined(), network, ": this network takes no class labels (model.num_classes is 0)");
+    return features;
+  }
+  const at::Tensor& weight = table->weight;
+  // No labels: one broadcast row, no index tensor to build per call.
+  if (!labels.defined()) return features + weight[weight.size(0) - 1].to(features.scalar_type());
+  return features + table->forward(labels.to(features.device(), at::kLong)).to(features.scalar_type());
 }
 
 }  // namespace hold

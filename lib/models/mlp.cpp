@@ -37,19 +37,14 @@ void MlpImpl::reset() {
   if (options.num_classes() > 0) {
     // Its own seed: an unconditional network's weights stay as they were.
     label_embed_ = register_module(
-        "label_embed", make_label_embedding(options.num_classes(), options.embedding().dim(), options.seed() + 2));
+        kLabelEmbeddingName, make_label_embedding(options.num_classes(), options.embedding().dim(), options.seed() + 2));
   }
 }
 
 at::Tensor MlpImpl::forward(const at::Tensor& u, const at::Tensor& t) { return forward_labelled(u, t, {}); }
 
 at::Tensor MlpImpl::forward_labelled(const at::Tensor& u, const at::Tensor& t, const at::Tensor& labels) {
-  at::Tensor temb = embed_->forward(t);
-  if (label_embed_) {
-    temb = add_label_embedding(*label_embed_, temb, labels, options.num_classes());
-  } else {
-    TORCH_CHECK(!labels.defined(), "Mlp: this network takes no class labels (model.num_classes is 0)");
-  }
+  const at::Tensor temb = add_label_embedding(label_embed_, embed_->forward(t), labels, "Mlp");
   auto h = at::cat({u, temb}, 1);
   const size_t n = layers_.size();
   for (size_t i = 0; i + 1 < n; ++i) h = at::silu(layers_[i]->forward(h));

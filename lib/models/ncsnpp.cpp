@@ -35,7 +35,7 @@ NcsnppImpl::NcsnppImpl(const NcsnppOptions& options_) : options(options_) {
     // Its own seed, after everything else: the rest of the weights are those
     // of the unconditional network of the same seed.
     const int64_t features = o.embedding() == TimeEmbeddingKind::kFourier ? 2 * o.channels() : o.channels();
-    label_embed_ = register_module("label_embed", make_label_embedding(o.num_classes(), features, o.seed() + 2));
+    label_embed_ = register_module(kLabelEmbeddingName, make_label_embedding(o.num_classes(), features, o.seed() + 2));
   }
 }
 
@@ -174,12 +174,7 @@ at::Tensor NcsnppImpl::forward_labelled(const at::Tensor& u_in, const at::Tensor
   const double inv_sqrt2 = 1.0 / std::sqrt(2.0);
   const int64_t num_levels = static_cast<int64_t>(levels_.size());
   // Every residual block adds Dense(SiLU(temb)): SiLU once here.
-  at::Tensor features = embed_->forward(t);
-  if (label_embed_) {
-    features = add_label_embedding(*label_embed_, features, labels, o.num_classes());
-  } else {
-    TORCH_CHECK(!labels.defined(), "Ncsnpp: this network takes no class labels (model.num_classes is 0)");
-  }
+  const at::Tensor features = add_label_embedding(label_embed_, embed_->forward(t), labels, "Ncsnpp");
   const auto temb = temb1_->forward(at::silu(temb0_->forward(features)));
   const auto act_temb = at::silu(temb).to(u.scalar_type());
 

@@ -9,6 +9,7 @@
 #include "hold/core/format.h"
 #include "hold/sde/data_frame.h"
 #include "hold/sde/linear_sde.h"
+#include "hold/sde/psd_factor.h"
 
 namespace hold {
 namespace {
@@ -239,47 +240,6 @@ void gauss_legendre(int n, std::vector<double>* nodes, std::vector<double>* weig
     (*nodes)[n - 1 - i] = x;  // ascending
     (*weights)[n - 1 - i] = 2.0 / ((1.0 - x * x) * dp * dp);
   }
-}
-
-Mat psd_factor(const Mat& s) {
-  const int n = s.rows();
-  Mat a = s.symmetrized(), v = Mat::identity(n);
-  for (int sweep = 0; sweep < 64; ++sweep) {
-    double off = 0.0;
-    for (int p = 0; p < n; ++p)
-      for (int q = p + 1; q < n; ++q) off += a(p, q) * a(p, q);
-    if (off <= 1e-300) break;
-    for (int p = 0; p < n; ++p) {
-      for (int q = p + 1; q < n; ++q) {
-        if (a(p, q) == 0.0) continue;
-        // The rotation that zeroes a(p, q) (Golub & Van Loan, Alg. 8.4.1).
-        const double theta = (a(q, q) - a(p, p)) / (2.0 * a(p, q));
-        const double t = (theta >= 0 ? 1.0 : -1.0) / (std::abs(theta) + std::sqrt(theta * theta + 1.0));
-        const double c = 1.0 / std::sqrt(t * t + 1.0), sn = t * c;
-        for (int r = 0; r < n; ++r) {  // a ← a J
-          const double ap = a(r, p), aq = a(r, q);
-          a(r, p) = c * ap - sn * aq;
-          a(r, q) = sn * ap + c * aq;
-        }
-        for (int r = 0; r < n; ++r) {  // a ← Jᵀ a
-          const double ap = a(p, r), aq = a(q, r);
-          a(p, r) = c * ap - sn * aq;
-          a(q, r) = sn * ap + c * aq;
-        }
-        for (int r = 0; r < n; ++r) {  // v ← v J
-          const double vp = v(r, p), vq = v(r, q);
-          v(r, p) = c * vp - sn * vq;
-          v(r, q) = sn * vp + c * vq;
-        }
-      }
-    }
-  }
-  Mat out(n, n);  // V diag(√λ⁺)
-  for (int c = 0; c < n; ++c) {
-    const double root = std::sqrt(std::max(0.0, a(c, c)));
-    for (int r = 0; r < n; ++r) out(r, c) = v(r, c) * root;
-  }
-  return out;
 }
 
 EiCoefficients data_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid,

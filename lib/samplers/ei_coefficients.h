@@ -59,10 +59,6 @@ EiCoefficients data_frame_coefficients(const LinearSde& sde, const Mat& sigma0, 
 EiCoefficients stochastic_frame_coefficients(const LinearSde& sde, const Mat& sigma0, const std::vector<double>& grid,
                                              int order, double eta, int panels = 4);
 
-/// A factor N with N Nᵀ = S for a symmetric positive semi-definite S (cyclic
-/// Jacobi; eigenvalues below zero from rounding count as zero).
-Mat psd_factor(const Mat& s);
-
 /// The Cholesky frame (`ei --frame l`): the last block's ε = −ℓ s_K (the
 /// BCSM network's own output) is extrapolated instead of x̂, and the linear
 /// part is F alone, whose flow Φ(b_{i+1} − b_i) = exp(F Δb) grows like

@@ -17,6 +17,7 @@
 #include "hold/sde/block_map.h"
 #include "hold/sde/blocks.h"
 #include "hold/sde/linear_sde.h"
+#include "hold/sde/psd_factor.h"
 
 namespace hold {
 namespace {
@@ -27,29 +28,6 @@ std::string shape_of(const at::Tensor& t) {
   std::ostringstream os;
   os << t.sizes();
   return os.str();
-}
-
-/// Lower-triangular L with L Lᵀ = P for a symmetric positive semidefinite P:
-/// Cholesky with pivots at or below rounding level (relative to the largest
-/// diagonal entry) set to zero with their column (a direction of no variance).
-Mat psd_factor(const Mat& p) {
-  const int n = p.rows();
-  double scale = 0.0;
-  for (int i = 0; i < n; ++i) scale = std::max(scale, std::abs(p(i, i)));
-  const double tol = 1e-13 * scale;
-  Mat l(n, n);
-  for (int j = 0; j < n; ++j) {
-    double d = p(j, j);
-    for (int k = 0; k < j; ++k) d -= l(j, k) * l(j, k);
-    if (!(d > tol)) continue;  // column j stays zero
-    l(j, j) = std::sqrt(d);
-    for (int i = j + 1; i < n; ++i) {
-      double s = p(i, j);
-      for (int k = 0; k < j; ++k) s -= l(i, k) * l(j, k);
-      l(i, j) = s / l(j, j);
-    }
-  }
-  return l;
 }
 
 /// Φ(t)'s first column: the mean of u_t given x (aux blocks start at mean 0), K×1.

@@ -25,6 +25,7 @@
 #include "hold/models/ema.h"
 #include "hold/models/eps_network.h"
 #include "hold/models/eps_score_model.h"
+#include "hold/models/label_embedding.h"
 #include "hold/objectives/objective.h"
 #include "hold/samplers/sampler.h"
 #include "hold/sde/presets.h"
@@ -159,13 +160,25 @@ struct Trainer::State {
   double lr_at(int64_t step_index) const { return learning_rate(config.train, lr_schedule, step_index); }
 
   /// Fine-tuning's start: the weights of `path`'s model (the same model as
-  /// this run's), nothing else; every rank reads the same file.
+  /// this run's), nothing else; every rank reads the same file. A
+  /// class-conditional model may start from an unconditional checkpoint of
+  /// the same network: its label embedding then starts at zero, so at step 0
+  /// every label computes what the checkpoint did.
   void start_from(const std::string& path) {
     if (!fs::exists(path)) throw UsageError("no checkpoint at " + path + " (--init)");
-    check_same_model(load_checkpoint(path).config, config, config.source.empty() ? "the config" : config.source, path);
-    const int64_t from_step = load_initial_weights(path, *net, *ema);
-    if (writes())
-      write_file_atomic(options.workdir + "/init.txt", path + " (step " + std::to_string(from_step) + ")\n");
+    RunConfig trained = load_checkpoint(path).config;
+    const bool adds_labels = trained.model.num_classes == 0 && config.model.num_classes > 0;
+    if (adds_labels) trained.model.num_classes = config.model.num_classes;
+    check_same_model(trained, config, config.source.empty() ? "the config" : config.source, path);
+    std::vector<std::string> label_embedding;
+    for (const auto& item : net->named_parameters(/*recurse=*/true)) {
+      if (adds_labels && item.key().find(kLabelEmbeddingName) != std::string::npos) label_embedding.push_back(item.key());
+    }
+    const int64_t from_step = load_initial_weights(path, *net, *ema, label_embedding);
+    if (writes()) {
+      write_file_atomic(options.workdir + "/init.txt", path + " (step " + std::to_string(from_step) + ")" +
+                                                           (adds_labels ? ", label embedding from zero" : "") + "\n");
+    }
   }
 };
 

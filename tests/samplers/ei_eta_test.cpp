@@ -16,6 +16,7 @@
 #include "hold/samplers/sampler.h"
 #include "hold/sde/blocks.h"
 #include "hold/sde/linear_sde.h"
+#include "hold/sde/psd_factor.h"
 #include "support/ei_polynomials.h"
 #include "support/preset.h"
 
@@ -67,7 +68,7 @@ std::pair<Mat, Mat> reference_step(const LinearSde& sde, const Mat& sigma0, doub
 
 }  // namespace
 
-TEST_CASE("ei eta: psd_factor factors positive semi-definite matrices", "[samplers][ei]") {
+TEST_CASE("psd_factor factors positive semi-definite matrices, singular ones too", "[samplers][ei]") {
   const Mat b = Mat::from_rows({{2.0, 0.1}, {0.5, 1.5}, {0.3, -0.2}});
   const Mat a = b * b.transpose() + Mat::diag({1e-9, 0.5, 0.0});  // rank 3, one eigenvalue small
   const Mat n = psd_factor(a);

@@ -4,6 +4,7 @@
 #include "support/usage_error.h"
 
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/module.h>
 #include <catch2/catch.hpp>
 
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "hold/core/error.h"
+#include "hold/data/data_source.h"
 #include "hold/io/config.h"
 #include "hold/io/jsonl.h"
 #include "hold/models/ema.h"
@@ -274,4 +276,56 @@ TEST_CASE("A fine-tune (hold-train --init) starts from a checkpoint's raw and EM
   options.workdir = dir.file("missing");
   options.init = dir.file("nothing.pt");
   CHECK_THROWS_WITH(Trainer(tuned, options), Catch::Contains("(--init)"));
+}
+
+TEST_CASE("A class-conditional fine-tune starts from an unconditional checkpoint with a zero label embedding",
+          "[train]") {
+  test::TempDir dir;
+  RunRecord base;
+  train_into(base, dir.file("base"), /*resume=*/false, /*max_steps=*/10);
+  const std::string from = dir.file("base") + "/checkpoints/latest.pt";
+  auto unconditional = make_network(tiny_config());
+  load_weights(*unconditional, load_checkpoint(from), WeightSet::kRaw);
+
+  RunConfig conditional = tiny_config();
+  conditional.model.num_classes = num_classes(conditional.data);
+  REQUIRE(conditional.model.num_classes >= 2);
+  TrainOptions options;
+  options.workdir = dir.file("tuned");
+  options.init = from;
+  options.max_steps = 0;
+  Trainer trainer(conditional, options);
+  // The checkpoint's weights, then the table (registered last) at zero, raw and EMA alike.
+  const auto params = trainer.network().parameters();
+  REQUIRE(params.size() == base.params.size() + 1);
+  for (size_t i = 0; i < base.params.size(); ++i) {
+    CHECK(at::equal(params[i], base.params[i]));
+    CHECK(at::equal(trainer.ema().shadow()[i], base.ema[i]));
+  }
+  CHECK(params.back().abs().max().item<double>() == 0.0);
+  CHECK(trainer.ema().shadow().back().abs().max().item<double>() == 0.0);
+  // So every label, ∅ included, computes what the unconditional network did.
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(5);
+  const int64_t n = 6;
+  const at::Tensor u = at::randn({n, 3}, gen), t = at::rand({n}, gen);
+  const at::Tensor expected = unconditional->forward(u, t);
+  for (int64_t label = 0; label <= conditional.model.num_classes; ++label) {
+    CHECK(at::equal(trainer.network().forward_labelled(u, t, at::full({n}, label, at::kLong)), expected));
+  }
+  std::ifstream record(dir.file("tuned") + "/init.txt");
+  std::string line;
+  std::getline(record, line);
+  CHECK(line == from + " (step 10), label embedding from zero");
+
+  // Training moves the table off zero: the labels reach it.
+  options.workdir = dir.file("trained");
+  options.max_steps = 2;
+  Trainer steps(conditional, options);
+  steps.run();
+  CHECK(steps.network().parameters().back().abs().max().item<double>() > 0.0);
+
+  // The other way (a conditional checkpoint, an unconditional config) is another model.
+  options.workdir = dir.file("back");
+  options.init = dir.file("trained") + "/checkpoints/latest.pt";
+  CHECK_THROWS_WITH(Trainer(tiny_config(), options), Catch::Contains("model.num_classes"));
 }
