@@ -149,17 +149,14 @@ bool listed(const std::vector<std::string>& names, const std::string& name) {
 }
 
 /// Copies `values[name]` into every tensor of `named` (parameters or buffers);
-/// a tensor named in `zero_if_absent` that `values` lacks is set to zero.
+/// a tensor named in `keep_if_absent` that `values` lacks keeps its value.
 void copy_named(const torch::OrderedDict<std::string, at::Tensor>& named,
                 const std::map<std::string, at::Tensor>& values, const std::string& set, const std::string& path,
-                const std::vector<std::string>& zero_if_absent = {}) {
+                const std::vector<std::string>& keep_if_absent = {}) {
   at::NoGradGuard no_grad;
   for (const auto& item : named) {
     const auto it = values.find(item.key());
-    if (it == values.end() && listed(zero_if_absent, item.key())) {
-      item.value().zero_();
-      continue;
-    }
+    if (it == values.end() && listed(keep_if_absent, item.key())) continue;
     if (it == values.end()) bad_checkpoint(path, "no " + set + " weight '" + item.key() + "'");
     if (!it->second.sizes().equals(item.value().sizes())) {
       std::ostringstream os;
@@ -253,19 +250,20 @@ namespace {
 
 /// The checksummed weights of an open checkpoint into model (raw parameters,
 /// buffers) and ema (shadow); returns the checkpoint's step. Parameters named
-/// in `zero_if_absent` that the checkpoint lacks start at zero, shadow too.
+/// in `keep_if_absent` that the checkpoint lacks keep the model's values, and
+/// their shadows take them.
 int64_t restore_weights(Archive& archive, const std::string& path, torch::nn::Module& model, Ema& ema,
-                        const std::vector<std::string>& zero_if_absent = {}) {
+                        const std::vector<std::string>& keep_if_absent = {}) {
   const int64_t step = read_step(archive, path);
   const auto weights = read_tensors(archive, "model", path);
   verify_checksum(archive, path, step, weights, read_tensors(archive, "ema", path));
-  copy_named(model.named_parameters(/*recurse=*/true), weights, "model", path, zero_if_absent);
+  copy_named(model.named_parameters(/*recurse=*/true), weights, "model", path, keep_if_absent);
   copy_named(model.named_buffers(/*recurse=*/true), weights, "buffer", path);
   const auto ema_weights = read_tensors(archive, "ema", path);
   for (const auto& name : ema.names()) {
     const auto it = ema_weights.find(name);
-    if (it == ema_weights.end() && listed(zero_if_absent, name)) {
-      ema.set_shadow(name, model.named_parameters(/*recurse=*/true)[name]);  // the zeros just written
+    if (it == ema_weights.end() && listed(keep_if_absent, name)) {
+      ema.set_shadow(name, model.named_parameters(/*recurse=*/true)[name]);
       continue;
     }
     if (it == ema_weights.end()) bad_checkpoint(path, "no EMA weight '" + name + "'");
@@ -281,10 +279,10 @@ int64_t restore_weights(Archive& archive, const std::string& path, torch::nn::Mo
 }  // namespace
 
 int64_t load_initial_weights(const std::string& path, torch::nn::Module& model, Ema& ema,
-                             const std::vector<std::string>& zero_if_absent) {
+                             const std::vector<std::string>& keep_if_absent) {
   Archive archive;
   open_archive(path, archive);
-  return guarded_read(path, [&] { return restore_weights(archive, path, model, ema, zero_if_absent); });
+  return guarded_read(path, [&] { return restore_weights(archive, path, model, ema, keep_if_absent); });
 }
 
 int64_t restore_training_state(const std::string& path, torch::nn::Module& model, Ema& ema, Adam& optimizer,

@@ -74,10 +74,10 @@ int64_t restore_training_state(const std::string& path, torch::nn::Module& model
 /// buffers and the EMA shadow of the checkpoint at `path` into `model` and
 /// `ema`, and nothing else (the optimiser, the step and the generators start
 /// afresh). Returns the checkpoint's step. Errors as load_checkpoint.
-/// Parameters named in `zero_if_absent` may be missing from the checkpoint:
-/// they and their shadows start at zero (a label embedding added to an
-/// unconditional model, so the start computes what the checkpoint did).
+/// Parameters named in `keep_if_absent` may be missing from the checkpoint:
+/// they keep the values `model` was built with, and their shadows take them
+/// (a label embedding added to an unconditional model).
 int64_t load_initial_weights(const std::string& path, torch::nn::Module& model, Ema& ema,
-                             const std::vector<std::string>& zero_if_absent = {});
+                             const std::vector<std::string>& keep_if_absent = {});
 
 }  // namespace hold
