@@ -8,6 +8,9 @@ Standard library only (no numpy or PIL on a bare machine).
         every panel: a path with {c} for the class (0 … --classes − 1), each
         file `hold-sample --class c` output (samples.npz `images`, uint8 NHWC,
         one channel); row c shows that file's first --per-row images
+    python3 scripts/fmnist_class_grid.py out.png --classes 8 --per-row 8 \
+        --panel runs/fd_hold/ei_20/samples.npz --panel runs/fd_hold/lt_20/samples.npz
+        a path without {c}: one file, its first classes × per-row images row by row
 
 Sampled with the same --seed, a panel's rows start from the same noise, so
 panels differ only by what the guidance does.
@@ -21,32 +24,39 @@ from png_montage import write_grey_scaled  # scripts/png_montage.py
 GAP = 8  # pixels between panels (before scaling)
 
 
+def read_images(path, count):
+    """The first `count` one-channel images of an npz's `images` (h×w bytes each), and (h, w)."""
+    shape, data = read_npz_uint8(path, "images")
+    if len(shape) != 4 or shape[3] != 1 or shape[0] < count:
+        sys.exit(f"error: {path}: images {shape}, need at least {count} one-channel images (--panel)")
+    n = shape[1] * shape[2]
+    return [data[i * n:(i + 1) * n] for i in range(count)], shape[1:3]
+
+
 def read_rows(pattern, classes, per_row):
-    """[class][image] → h×w bytes, and (h, w), of one panel."""
+    """[row][image] → h×w bytes, and (h, w), of one panel."""
+    if "{c}" not in pattern:  # one file, row by row
+        images, size = read_images(pattern, classes * per_row)
+        return [images[r * per_row:(r + 1) * per_row] for r in range(classes)], size
     rows, size = [], None
     for c in range(classes):
         path = pattern.format(c=c)
-        shape, data = read_npz_uint8(path, "images")
-        if len(shape) != 4 or shape[3] != 1 or shape[0] < per_row:
-            sys.exit(f"error: {path}: images {shape}, need at least {per_row} one-channel images (--panel)")
-        if size not in (None, shape[1:3]):
-            sys.exit(f"error: {path}: images of {shape[1:3]}, the others are {size} (--panel)")
-        size = shape[1:3]
-        n = size[0] * size[1]
-        rows.append([data[i * n:(i + 1) * n] for i in range(per_row)])
+        images, shape = read_images(path, per_row)
+        if size not in (None, shape):
+            sys.exit(f"error: {path}: images of {shape}, the others are {size} (--panel)")
+        size = shape
+        rows.append(images)
     return rows, size
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out")
-    parser.add_argument("--panel", action="append", required=True, help="a samples.npz path with {c} for the class")
+    parser.add_argument("--panel", action="append", required=True, help="a samples.npz path, {c} for the class")
     parser.add_argument("--classes", type=int, default=10)
     parser.add_argument("--per-row", type=int, default=10)
     parser.add_argument("--scale", type=int, default=2)
     args = parser.parse_args()
-    if any("{c}" not in p for p in args.panel):
-        sys.exit("error: every --panel path needs {c} where the class goes (--panel)")
     panels = [read_rows(p, args.classes, args.per_row) for p in args.panel]
     h, w = panels[0][1]
     if any(size != (h, w) for _, size in panels):

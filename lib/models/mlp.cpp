@@ -36,8 +36,9 @@ void MlpImpl::reset() {
   label_embed_.reset();
   if (options.num_classes() > 0) {
     // Its own seed: an unconditional network's weights stay as they were.
-    label_embed_ = register_module(
-        kLabelEmbeddingName, make_label_embedding(options.num_classes(), options.embedding().dim(), options.seed() + 2));
+    label_embed_ =
+        register_module(kLabelEmbeddingName,
+                        make_label_embedding(options.num_classes(), options.embedding().dim(), options.seed() + 2));
   }
 }
 

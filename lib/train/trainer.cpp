@@ -175,12 +175,14 @@ struct Trainer::State {
     check_same_model(trained, config, config.source.empty() ? "the config" : config.source, path);
     std::vector<std::string> label_embedding;
     for (const auto& item : net->named_parameters(/*recurse=*/true)) {
-      if (adds_labels && item.key().find(kLabelEmbeddingName) != std::string::npos) label_embedding.push_back(item.key());
+      if (adds_labels && item.key().find(kLabelEmbeddingName) != std::string::npos)
+        label_embedding.push_back(item.key());
     }
     const int64_t from_step = load_initial_weights(path, *net, *ema, label_embedding);
     if (writes()) {
       write_file_atomic(options.workdir + "/init.txt", path + " (step " + std::to_string(from_step) + ")" +
-                                                           (adds_labels ? ", label embedding freshly drawn" : "") + "\n");
+                                                           (adds_labels ? ", label embedding freshly drawn" : "") +
+                                                           "\n");
     }
   }
 };
