@@ -251,7 +251,7 @@ namespace {
 /// The checksummed weights of an open checkpoint into model (raw parameters,
 /// buffers) and ema (shadow); returns the checkpoint's step. Parameters named
 /// in `keep_if_absent` that the checkpoint lacks keep the model's values, and
-/// their shadows take them.
+/// their shadows (a copy of the model's values since the Ema was made) too.
 int64_t restore_weights(Archive& archive, const std::string& path, torch::nn::Module& model, Ema& ema,
                         const std::vector<std::string>& keep_if_absent = {}) {
   const int64_t step = read_step(archive, path);
@@ -262,10 +262,7 @@ int64_t restore_weights(Archive& archive, const std::string& path, torch::nn::Mo
   const auto ema_weights = read_tensors(archive, "ema", path);
   for (const auto& name : ema.names()) {
     const auto it = ema_weights.find(name);
-    if (it == ema_weights.end() && listed(keep_if_absent, name)) {
-      ema.set_shadow(name, model.named_parameters(/*recurse=*/true)[name]);
-      continue;
-    }
+    if (it == ema_weights.end() && listed(keep_if_absent, name)) continue;  // the shadow began as the model's value
     if (it == ema_weights.end()) bad_checkpoint(path, "no EMA weight '" + name + "'");
     try {
       ema.set_shadow(name, it->second);

@@ -75,8 +75,9 @@ int64_t restore_training_state(const std::string& path, torch::nn::Module& model
 /// `ema`, and nothing else (the optimiser, the step and the generators start
 /// afresh). Returns the checkpoint's step. Errors as load_checkpoint.
 /// Parameters named in `keep_if_absent` may be missing from the checkpoint:
-/// they keep the values `model` was built with, and their shadows take them
-/// (a label embedding added to an unconditional model).
+/// they keep the values `model` was built with, and so do their shadows,
+/// which `ema` copied from `model` (a label embedding added to an
+/// unconditional model).
 int64_t load_initial_weights(const std::string& path, torch::nn::Module& model, Ema& ema,
                              const std::vector<std::string>& keep_if_absent = {});
 

@@ -173,10 +173,11 @@ struct Trainer::State {
     const bool adds_labels = trained.model.num_classes == 0 && config.model.num_classes > 0;
     if (adds_labels) trained.model.num_classes = config.model.num_classes;
     check_same_model(trained, config, config.source.empty() ? "the config" : config.source, path);
-    std::vector<std::string> label_embedding;
-    for (const auto& item : net->named_parameters(/*recurse=*/true)) {
-      if (adds_labels && item.key().find(kLabelEmbeddingName) != std::string::npos)
-        label_embedding.push_back(item.key());
+    std::vector<std::string> label_embedding;  // the parameters the checkpoint lacks
+    if (adds_labels) {
+      for (const auto& item : net->named_parameters(/*recurse=*/true)) {
+        if (item.key().find(kLabelEmbeddingName) != std::string::npos) label_embedding.push_back(item.key());
+      }
     }
     const int64_t from_step = load_initial_weights(path, *net, *ema, label_embedding);
     if (writes()) {
