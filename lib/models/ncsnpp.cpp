@@ -34,9 +34,13 @@ NcsnppImpl::NcsnppImpl(const NcsnppOptions& options_) : options(options_) {
   if (o.num_classes() > 0) {
     // Its own seed, after everything else: the rest of the weights are those
     // of the unconditional network of the same seed.
-    const int64_t features = o.embedding() == TimeEmbeddingKind::kFourier ? 2 * o.channels() : o.channels();
-    label_embed_ = register_module(kLabelEmbeddingName, make_label_embedding(o.num_classes(), features, o.seed() + 2));
+    label_embed_ = register_module(kLabelEmbeddingName,
+                                   make_label_embedding(o.num_classes(), time_feature_width(), o.seed() + 2));
   }
+}
+
+int64_t NcsnppImpl::time_feature_width() const {
+  return options.embedding() == TimeEmbeddingKind::kFourier ? 2 * options.channels() : options.channels();
 }
 
 void NcsnppImpl::build(at::Generator& gen) {
@@ -62,12 +66,12 @@ void NcsnppImpl::build(at::Generator& gen) {
 
   const bool fourier = o.embedding() == TimeEmbeddingKind::kFourier;
   embed_ = register_module(
-      "embed", TimeEmbedding(TimeEmbeddingOptions(fourier ? 2 * nf : nf)
+      "embed", TimeEmbedding(TimeEmbeddingOptions(time_feature_width())
                                  .kind(fourier ? TimeEmbeddingKind::kFourier : TimeEmbeddingKind::kSinusoidal)
                                  .fourier_scale(o.fourier_scale())
                                  .log_time(fourier)
                                  .seed(o.seed() + 1)));
-  temb0_ = register_module("temb0", ddpm_linear(fourier ? 2 * nf : nf, temb_dim, gen));
+  temb0_ = register_module("temb0", ddpm_linear(time_feature_width(), temb_dim, gen));
   temb1_ = register_module("temb1", ddpm_linear(temb_dim, temb_dim, gen));
 
   const int64_t channels = o.in_channels();

@@ -113,6 +113,9 @@ class NcsnppImpl : public EpsNetwork {
   };
 
   void build(at::Generator& gen);
+  /// Width of the time features (and of a label code added to them): 2·nf
+  /// for Fourier features (sin and cos), nf for the sinusoidal embedding.
+  int64_t time_feature_width() const;
 
   TimeEmbedding embed_{nullptr};
   std::shared_ptr<torch::nn::EmbeddingImpl> label_embed_;  // class-conditional only
