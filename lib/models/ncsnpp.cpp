@@ -34,8 +34,8 @@ NcsnppImpl::NcsnppImpl(const NcsnppOptions& options_) : options(options_) {
   if (o.num_classes() > 0) {
     // Its own seed, after everything else: the rest of the weights are those
     // of the unconditional network of the same seed.
-    label_embed_ = register_module(kLabelEmbeddingName,
-                                   make_label_embedding(o.num_classes(), time_feature_width(), o.seed() + 2));
+    label_embed_ =
+        register_module(kLabelEmbeddingName, make_label_embedding(o.num_classes(), time_feature_width(), o.seed() + 2));
   }
 }
 
