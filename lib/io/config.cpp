@@ -2,7 +2,9 @@
 // --set overrides, unknown-key suggestions, to_yaml and config_keys(), so a new
 // key is one line below. Pipeline (everything before any work is done):
 //   1. parse the YAML text (malformed → "<msg> (<file>:<line>)")
-//   2. flatten it to key path → (node, origin), rejecting unknown or duplicate keys
+//   2. flatten it to key path → (node, origin), rejecting unknown or duplicate keys;
+//      a top-level `base: other.yaml` flattens that file first and lets this
+//      file's keys replace its keys one by one (a variant states what it changes)
 //   3. apply the app's flag overrides, then the --set ones, to that flat map
 //   4. read every given key into the structs (type errors name the origin)
 //   5. validate: ranges, the mixture, then SdeConfig / make_sde / SamplerOptions /
@@ -384,6 +386,23 @@ std::string unknown_key_message(const std::string& path) {
 
 // ---------------------------------------------------------------- flattening
 
+constexpr const char* kBaseKey = "base";
+
+std::string directory_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash + 1);
+}
+
+/// The file's absolute path when it exists (to detect a cycle of bases
+/// reached by different relative paths), else the path as given.
+std::string canonical_path(const std::string& path) {
+  char* resolved = ::realpath(path.c_str(), nullptr);
+  if (resolved == nullptr) return path;
+  std::string out(resolved);
+  std::free(resolved);
+  return out;
+}
+
 struct Entry {
   YAML::Node value;
   std::string origin;  ///< "file:line key" or "--set key"
@@ -423,6 +442,7 @@ Entries flatten(const YAML::Node& root, const std::string& source) {
   }
   for (const auto& top : root) {
     const std::string name = key_text(top.first, source);
+    if (name == kBaseKey) continue;  // resolved by flatten_with_bases
     if (!is_section(name)) {
       add_entry(entries, source, top.first, name, top.second);
       continue;
@@ -644,6 +664,48 @@ std::string read_text_file(const std::string& path) {
   return text.str();
 }
 
+// ---------------------------------------------------------------- base files
+
+/// `base:` names the file whose keys this one starts from, relative to the
+/// including file's folder. Origins stay those of the file that set each key,
+/// so an error in an inherited key names the base file and its line.
+Entries flatten_with_bases(const YAML::Node& root, const std::string& source, std::vector<std::string>& chain) {
+  Entries own = flatten(root, source);
+  if (!root.IsMap()) return own;
+  for (const auto& top : root) {
+    if (key_text(top.first, source) != kBaseKey) continue;
+    const std::string where = file_where(source, top.first, kBaseKey);
+    if (!top.second.IsScalar() || top.second.Scalar().empty()) {
+      throw ConfigError("base must be the path of a config file, got " + describe(top.second) + " (" + where + ")");
+    }
+    std::string path = top.second.Scalar();
+    if (path[0] != '/') path = directory_of(source) + path;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) {
+      throw ConfigError("cannot read base config " + path + ": " +
+                        (S_ISDIR(st.st_mode) ? std::string("it is a directory") : std::strerror(errno)) + " (" + where +
+                        ")");
+    }
+    const std::string id = canonical_path(path);
+    if (std::find(chain.begin(), chain.end(), id) != chain.end()) {
+      throw ConfigError("base configs form a cycle: " + path + " includes itself (" + where + ")");
+    }
+    const YAML::Node base_root = parse_yaml(read_text_file(path), path);
+    if (base_root.IsNull()) throw ConfigError("the base config " + path + " is empty: it sets no key (" + where + ")");
+    chain.push_back(id);
+    Entries merged = flatten_with_bases(base_root, path, chain);
+    chain.pop_back();
+    for (auto& [key, entry] : own) merged[key] = std::move(entry);
+    return merged;
+  }
+  return own;
+}
+
+Entries flatten_with_bases(const YAML::Node& root, const std::string& source) {
+  std::vector<std::string> chain{canonical_path(source)};
+  return flatten_with_bases(root, source, chain);
+}
+
 }  // namespace
 
 std::string RunConfig::where(const std::string& key) const {
@@ -671,7 +733,7 @@ const std::vector<std::string>& config_keys() {
 
 RunConfig parse_config(const std::string& yaml_text, const std::string& source,
                        const std::vector<std::string>& overrides, const std::vector<ConfigOverride>& flags) {
-  Entries entries = flatten(parse_yaml(yaml_text, source), source);
+  Entries entries = flatten_with_bases(parse_yaml(yaml_text, source), source);
   for (const auto& f : flags) apply_override(entries, f);
   for (const auto& s : overrides) apply_override(entries, parse_set(s));
 

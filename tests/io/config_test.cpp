@@ -288,6 +288,48 @@ TEST_CASE("a missing, unreadable or malformed file names the path", "[io][config
   }
 }
 
+TEST_CASE("base: a variant config starts from another file's keys", "[io][config]") {
+  test::TempDir dir;
+  std::filesystem::create_directory(dir.file("sub"));
+  std::ofstream(dir.file("demo.yaml")) << "seed: 3\nsde:\n  name: hold\n  beta: 8.0\ntrain:\n  steps: 100\n";
+  std::ofstream(dir.file("sub/variant.yaml")) << "base: ../demo.yaml\ntrain:\n  steps: 7\n";
+  SECTION("its keys replace the base's one by one; the rest are inherited, with their origins") {
+    const RunConfig c = load_config(dir.file("sub/variant.yaml"));
+    CHECK(c.train.steps == 7);
+    CHECK(c.seed == 3);
+    CHECK(c.sde.beta == 8.0);
+    CHECK(c.where("train.steps") == dir.file("sub/variant.yaml") + ":3 train.steps");
+    CHECK(c.where("sde.beta") == dir.file("sub/../demo.yaml") + ":4 sde.beta");
+    // --set still wins over both files.
+    CHECK(load_config(dir.file("sub/variant.yaml"), {"seed=9"}).seed == 9);
+  }
+  SECTION("chains of bases resolve, each relative to its own file") {
+    std::ofstream(dir.file("sub/third.yaml")) << "base: variant.yaml\nseed: 5\n";
+    const RunConfig c = load_config(dir.file("sub/third.yaml"));
+    CHECK((c.seed == 5 && c.train.steps == 7 && c.sde.beta == 8.0));
+  }
+  SECTION("an error in an inherited key names the base file and its line") {
+    std::ofstream(dir.file("bad.yaml")) << "sde:\n  beta: -1\n";
+    std::ofstream(dir.file("v.yaml")) << "base: bad.yaml\n";
+    CHECK_THROWS_WITH(load_config(dir.file("v.yaml")), EndsWith("(" + dir.file("bad.yaml") + ":2 sde.beta)"));
+  }
+  SECTION("a missing base, a cycle, an empty base and a non-path value name the base key") {
+    const std::string v = dir.file("v.yaml");
+    std::ofstream(v) << "base: nope.yaml\n";
+    CHECK_THROWS_WITH(load_config(v), "cannot read base config " + dir.file("nope.yaml") +
+                                          ": No such file or directory (" + v + ":1 base)");
+    std::ofstream(dir.file("a.yaml")) << "base: b.yaml\n";
+    std::ofstream(dir.file("b.yaml")) << "seed: 1\nbase: a.yaml\n";
+    CHECK_THROWS_WITH(load_config(dir.file("a.yaml")),
+                      Contains("base configs form a cycle") && EndsWith("(" + dir.file("b.yaml") + ":2 base)"));
+    std::ofstream(dir.file("empty.yaml")) << "# nothing\n";
+    std::ofstream(v) << "base: empty.yaml\n";
+    CHECK_THROWS_WITH(load_config(v), Contains("is empty") && EndsWith("(" + v + ":1 base)"));
+    std::ofstream(v) << "base: [a.yaml]\n";
+    CHECK_THROWS_WITH(load_config(v), "base must be the path of a config file, got a sequence (" + v + ":1 base)");
+  }
+}
+
 TEST_CASE("config_keys lists every key once", "[io][config]") {
   const auto& keys = config_keys();
   CHECK(keys.size() == 110);
