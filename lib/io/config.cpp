@@ -666,35 +666,45 @@ std::string read_text_file(const std::string& path) {
 
 // ---------------------------------------------------------------- base files
 
-/// `base:` names the file whose keys this one starts from, relative to the
-/// including file's folder. Origins stay those of the file that set each key,
-/// so an error in an inherited key names the base file and its line.
+Entries flatten_with_bases(const YAML::Node& root, const std::string& source, std::vector<std::string>& chain);
+
+/// The entries of the file that `base: value` (at key_node of `source`)
+/// names, relative to the including file's folder, with its own bases.
+Entries read_base(const YAML::Node& key_node, const YAML::Node& value, const std::string& source,
+                  std::vector<std::string>& chain) {
+  const std::string where = file_where(source, key_node, kBaseKey);
+  if (!value.IsScalar() || value.Scalar().empty()) {
+    throw ConfigError("base must be the path of a config file, got " + describe(value) + " (" + where + ")");
+  }
+  std::string path = value.Scalar();
+  if (path[0] != '/') path = directory_of(source) + path;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) {
+    throw ConfigError("cannot read base config " + path + ": " +
+                      (S_ISDIR(st.st_mode) ? std::string("it is a directory") : std::strerror(errno)) + " (" + where +
+                      ")");
+  }
+  const std::string id = canonical_path(path);
+  if (std::find(chain.begin(), chain.end(), id) != chain.end()) {
+    throw ConfigError("base configs form a cycle: " + path + " includes itself (" + where + ")");
+  }
+  const YAML::Node base_root = parse_yaml(read_text_file(path), path);
+  if (base_root.IsNull()) throw ConfigError("the base config " + path + " is empty: it sets no key (" + where + ")");
+  chain.push_back(id);
+  Entries entries = flatten_with_bases(base_root, path, chain);
+  chain.pop_back();
+  return entries;
+}
+
+/// `base:` names the file whose keys this one starts from. Origins stay
+/// those of the file that set each key, so an error in an inherited key
+/// names the base file and its line.
 Entries flatten_with_bases(const YAML::Node& root, const std::string& source, std::vector<std::string>& chain) {
   Entries own = flatten(root, source);
   if (!root.IsMap()) return own;
   for (const auto& top : root) {
     if (key_text(top.first, source) != kBaseKey) continue;
-    const std::string where = file_where(source, top.first, kBaseKey);
-    if (!top.second.IsScalar() || top.second.Scalar().empty()) {
-      throw ConfigError("base must be the path of a config file, got " + describe(top.second) + " (" + where + ")");
-    }
-    std::string path = top.second.Scalar();
-    if (path[0] != '/') path = directory_of(source) + path;
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) {
-      throw ConfigError("cannot read base config " + path + ": " +
-                        (S_ISDIR(st.st_mode) ? std::string("it is a directory") : std::strerror(errno)) + " (" + where +
-                        ")");
-    }
-    const std::string id = canonical_path(path);
-    if (std::find(chain.begin(), chain.end(), id) != chain.end()) {
-      throw ConfigError("base configs form a cycle: " + path + " includes itself (" + where + ")");
-    }
-    const YAML::Node base_root = parse_yaml(read_text_file(path), path);
-    if (base_root.IsNull()) throw ConfigError("the base config " + path + " is empty: it sets no key (" + where + ")");
-    chain.push_back(id);
-    Entries merged = flatten_with_bases(base_root, path, chain);
-    chain.pop_back();
+    Entries merged = read_base(top.first, top.second, source, chain);
     for (auto& [key, entry] : own) merged[key] = std::move(entry);
     return merged;
   }
