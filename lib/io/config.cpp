@@ -650,17 +650,19 @@ YAML::Node parse_yaml(const std::string& text, const std::string& source) {
   }
 }
 
-std::string read_text_file(const std::string& path) {
+/// The file's text; errors read "cannot read <what>: <why> (<where>)".
+std::string read_text_file(const std::string& path, const std::string& what, const std::string& where) {
+  const auto fail = [&](const std::string& why) {
+    return ConfigError("cannot read " + what + ": " + why + " (" + where + ")");
+  };
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    throw ConfigError(std::string("cannot read config file: ") + std::strerror(errno) + " (" + path + ")");
-  }
-  if (S_ISDIR(st.st_mode)) throw ConfigError("cannot read config file: it is a directory (" + path + ")");
+  if (::stat(path.c_str(), &st) != 0) throw fail(std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw fail("it is a directory");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(std::string("cannot read config file: ") + std::strerror(errno) + " (" + path + ")");
+  if (!in) throw fail(std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) throw ConfigError("cannot read config file: read error (" + path + ")");
+  if (in.bad()) throw fail("read error");
   return text.str();
 }
 
@@ -678,17 +680,12 @@ Entries read_base(const YAML::Node& key_node, const YAML::Node& value, const std
   }
   std::string path = value.Scalar();
   if (path[0] != '/') path = directory_of(source) + path;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) {
-    throw ConfigError("cannot read base config " + path + ": " +
-                      (S_ISDIR(st.st_mode) ? std::string("it is a directory") : std::strerror(errno)) + " (" + where +
-                      ")");
-  }
+  const std::string text = read_text_file(path, "base config " + path, where);
   const std::string id = canonical_path(path);
   if (std::find(chain.begin(), chain.end(), id) != chain.end()) {
     throw ConfigError("base configs form a cycle: " + path + " includes itself (" + where + ")");
   }
-  const YAML::Node base_root = parse_yaml(read_text_file(path), path);
+  const YAML::Node base_root = parse_yaml(text, path);
   if (base_root.IsNull()) throw ConfigError("the base config " + path + " is empty: it sets no key (" + where + ")");
   chain.push_back(id);
   Entries entries = flatten_with_bases(base_root, path, chain);
@@ -770,7 +767,7 @@ RunConfig parse_config(const std::string& yaml_text, const std::string& source,
 
 RunConfig load_config(const std::string& path, const std::vector<std::string>& overrides,
                       const std::vector<ConfigOverride>& flags) {
-  const std::string text = read_text_file(path);
+  const std::string text = read_text_file(path, "config file", path);
   // A file with no keys is a mistake (an unsaved editor buffer, a truncated
   // copy), not a request for the defaults: running on silently would train
   // the default model into the wrong place.
