@@ -25,9 +25,11 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <type_traits>
+#include <utility>
 
 #include "hold/core/error.h"
 #include "hold/core/format.h"
@@ -699,13 +701,20 @@ Entries read_base(const YAML::Node& key_node, const YAML::Node& value, const std
 Entries flatten_with_bases(const YAML::Node& root, const std::string& source, std::vector<std::string>& chain) {
   Entries own = flatten(root, source);
   if (!root.IsMap()) return own;
+  std::optional<std::pair<YAML::Node, YAML::Node>> base;  // (key, value); copies share yaml-cpp's nodes
   for (const auto& top : root) {
     if (key_text(top.first, source) != kBaseKey) continue;
-    Entries merged = read_base(top.first, top.second, source, chain);
-    for (auto& [key, entry] : own) merged[key] = std::move(entry);
-    return merged;
+    if (base) {  // the duplicate-key error every other key gets in add_entry
+      throw ConfigError(std::string("duplicate key '") + kBaseKey + "', first at line " +
+                        std::to_string(base->first.Mark().line + 1) + " (" + file_where(source, top.first, kBaseKey) +
+                        ")");
+    }
+    base.emplace(top.first, top.second);
   }
-  return own;
+  if (!base) return own;
+  Entries merged = read_base(base->first, base->second, source, chain);
+  for (auto& [key, entry] : own) merged[key] = std::move(entry);
+  return merged;
 }
 
 Entries flatten_with_bases(const YAML::Node& root, const std::string& source) {

@@ -313,7 +313,7 @@ TEST_CASE("base: a variant config starts from another file's keys", "[io][config
     std::ofstream(dir.file("v.yaml")) << "base: bad.yaml\n";
     CHECK_THROWS_WITH(load_config(dir.file("v.yaml")), EndsWith("(" + dir.file("bad.yaml") + ":2 sde.beta)"));
   }
-  SECTION("a missing base, a cycle, an empty base and a non-path value name the base key") {
+  SECTION("a missing base, a cycle, an empty base, a non-path value and a second base name the base key") {
     const std::string v = dir.file("v.yaml");
     std::ofstream(v) << "base: nope.yaml\n";
     CHECK_THROWS_WITH(load_config(v), "cannot read base config " + dir.file("nope.yaml") +
@@ -327,6 +327,8 @@ TEST_CASE("base: a variant config starts from another file's keys", "[io][config
     CHECK_THROWS_WITH(load_config(v), Contains("is empty") && EndsWith("(" + v + ":1 base)"));
     std::ofstream(v) << "base: [a.yaml]\n";
     CHECK_THROWS_WITH(load_config(v), "base must be the path of a config file, got a sequence (" + v + ":1 base)");
+    std::ofstream(v) << "base: a.yaml\nseed: 2\nbase: b.yaml\n";
+    CHECK_THROWS_WITH(load_config(v), "duplicate key 'base', first at line 1 (" + v + ":3 base)");
   }
 }
 
