@@ -416,14 +416,15 @@ std::string file_where(const std::string& source, const YAML::Node& key_node, co
   return source + ":" + std::to_string(key_node.Mark().line + 1) + " " + path;
 }
 
+ConfigError duplicate_key_error(const std::string& path, int first_line, const std::string& where) {
+  return ConfigError("duplicate key '" + path + "', first at line " + std::to_string(first_line) + " (" + where + ")");
+}
+
 void add_entry(Entries& entries, const std::string& source, const YAML::Node& key_node, const std::string& path,
                const YAML::Node& value) {
   const std::string where = file_where(source, key_node, path);
   if (!find_key(path)) throw ConfigError(unknown_key_message(path) + " (" + where + ")");
-  if (entries.count(path)) {
-    throw ConfigError("duplicate key '" + path + "', first at line " + std::to_string(entries[path].line) + " (" +
-                      where + ")");
-  }
+  if (entries.count(path)) throw duplicate_key_error(path, entries[path].line, where);
   entries[path] = Entry{value, where, key_node.Mark().line + 1};
 }
 
@@ -435,7 +436,11 @@ std::string key_text(const YAML::Node& key, const std::string& source) {
   return key.Scalar();
 }
 
-Entries flatten(const YAML::Node& root, const std::string& source) {
+/// A file's top-level `base:`, its key node and value (copies share yaml-cpp's nodes).
+using BaseKey = std::optional<std::pair<YAML::Node, YAML::Node>>;
+
+/// The file's own entries; its `base:`, resolved by flatten_with_bases, goes to *base.
+Entries flatten(const YAML::Node& root, const std::string& source, BaseKey* base) {
   Entries entries;
   if (root.IsNull()) return entries;  // an empty file: all defaults
   if (!root.IsMap()) {
@@ -444,7 +449,13 @@ Entries flatten(const YAML::Node& root, const std::string& source) {
   }
   for (const auto& top : root) {
     const std::string name = key_text(top.first, source);
-    if (name == kBaseKey) continue;  // resolved by flatten_with_bases
+    if (name == kBaseKey) {
+      if (*base) {
+        throw duplicate_key_error(kBaseKey, (*base)->first.Mark().line + 1, file_where(source, top.first, name));
+      }
+      base->emplace(top.first, top.second);
+      continue;
+    }
     if (!is_section(name)) {
       add_entry(entries, source, top.first, name, top.second);
       continue;
@@ -699,18 +710,8 @@ Entries read_base(const YAML::Node& key_node, const YAML::Node& value, const std
 /// those of the file that set each key, so an error in an inherited key
 /// names the base file and its line.
 Entries flatten_with_bases(const YAML::Node& root, const std::string& source, std::vector<std::string>& chain) {
-  Entries own = flatten(root, source);
-  if (!root.IsMap()) return own;
-  std::optional<std::pair<YAML::Node, YAML::Node>> base;  // (key, value); copies share yaml-cpp's nodes
-  for (const auto& top : root) {
-    if (key_text(top.first, source) != kBaseKey) continue;
-    if (base) {  // the duplicate-key error every other key gets in add_entry
-      throw ConfigError(std::string("duplicate key '") + kBaseKey + "', first at line " +
-                        std::to_string(base->first.Mark().line + 1) + " (" + file_where(source, top.first, kBaseKey) +
-                        ")");
-    }
-    base.emplace(top.first, top.second);
-  }
+  BaseKey base;
+  Entries own = flatten(root, source, &base);
   if (!base) return own;
   Entries merged = read_base(base->first, base->second, source, chain);
   for (auto& [key, entry] : own) merged[key] = std::move(entry);
