@@ -166,11 +166,7 @@ void emit(YAML::Emitter& out, int64_t v) { out << std::to_string(v); }
 void emit(YAML::Emitter& out, int v) { out << std::to_string(v); }
 void emit(YAML::Emitter& out, bool v) { out << (v ? "true" : "false"); }
 void emit(YAML::Emitter& out, const std::string& v) { out << v; }
-void emit(YAML::Emitter& out, GridKind v) {
-  for (const auto& e : grid_registry().entries()) {
-    if (e.value == v) out << e.name;
-  }
-}
+void emit(YAML::Emitter& out, GridKind v) { out << grid_name(v); }
 void emit(YAML::Emitter& out, at::ScalarType v) { out << (v == at::kDouble ? "float64" : "float32"); }
 
 template <class T>
@@ -651,6 +647,18 @@ void validate(RunConfig& c) {
   add_prior_warnings(c, *sde);
 }
 
+/// An explicit sample.grid in the file is walked by every sampler, also by one
+/// picked on the command line (--sampler, --set) whose own grid differs: say
+/// so, since the file's grid was chosen for the file's sampler (`file_method`).
+void add_grid_warning(RunConfig& c, const std::string& file_method) {
+  if (c.sample.method == file_method || c.sample.grid == GridKind::kAuto || c.line_of("sample.grid") == 0) return;
+  const GridKind own = c.sample.own_grid();
+  if (own == GridKind::kAuto || own == c.sample.grid) return;
+  c.warnings.push_back("sampler " + c.sample.method + " walks the config's " + grid_name(c.sample.grid) +
+                       " grid, not its own " + grid_name(own) + " (--grid auto for that) (" + c.where("sample.grid") +
+                       ")");
+}
+
 // ---------------------------------------------------------------- entry points
 
 YAML::Node parse_yaml(const std::string& text, const std::string& source) {
@@ -751,6 +759,9 @@ const std::vector<std::string>& config_keys() {
 RunConfig parse_config(const std::string& yaml_text, const std::string& source,
                        const std::vector<std::string>& overrides, const std::vector<ConfigOverride>& flags) {
   Entries entries = flatten_with_bases(parse_yaml(yaml_text, source), source);
+  const auto method_entry = entries.find("sample.method");
+  const std::string file_method =
+      method_entry == entries.end() ? SamplerOptions{}.method : method_entry->second.value.Scalar();
   for (const auto& f : flags) apply_override(entries, f);
   for (const auto& s : overrides) apply_override(entries, parse_set(s));
 
@@ -767,6 +778,7 @@ RunConfig parse_config(const std::string& yaml_text, const std::string& source,
     c.origins[k.path] = it->second.origin;
   }
   validate(c);
+  add_grid_warning(c, file_method);
   return c;
 }
 

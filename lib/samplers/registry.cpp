@@ -87,6 +87,11 @@ void SamplerOptions::validate(const LinearSde& sde) const {
   }
 }
 
+GridKind SamplerOptions::own_grid() const {
+  const SamplerEntry& entry = sampler_registry().at(method);
+  return entry.adaptive(*this) ? GridKind::kAuto : entry.fixed_grid(*this).grid;
+}
+
 namespace detail {
 
 SampleResult run_sampler(const LinearSde& sde, ScoreModel& model, const SamplerOptions& options, const at::Tensor& u0,

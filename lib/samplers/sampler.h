@@ -33,6 +33,8 @@ enum class GridKind { kUniform, kQuadratic, kGddim, kLogSnr, kKarras, kAuto };
 
 /// sample.grid: uniform | quadratic | gddim | logsnr | karras | auto.
 const Registry<Choice<GridKind>>& grid_registry();
+/// The grid's sample.grid name ("quadratic").
+const std::string& grid_name(GridKind kind);
 
 /// The quantity the ei sampler extrapolates (math.md §9).
 enum class EiFrame { kData, kCholesky, kR };
@@ -92,6 +94,9 @@ struct SamplerOptions {
   /// Throws ConfigError naming "sample.<key>" for bad values or an impossible
   /// combination with the SDE (pc with K ≥ 2, lt with ve/subvp, nfe too small).
   void validate(const LinearSde& sde) const;
+  /// The grid `method` walks when grid is auto; kAuto for the adaptive ode,
+  /// which walks none.
+  GridKind own_grid() const;
 };
 
 /// Passed to the callback after each step (and after the denoising step).

@@ -1,6 +1,8 @@
 // Time grids of math.md §4: the grid is a value, built once per run; samplers
 // only walk it.
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 #include "hold/core/error.h"
 #include "hold/core/format.h"
@@ -75,6 +77,13 @@ const Registry<Choice<GridKind>>& grid_registry() {
   return registry;
 }
 
+const std::string& grid_name(GridKind kind) {
+  for (const auto& e : grid_registry().entries()) {
+    if (e.value == kind) return e.name;
+  }
+  throw std::logic_error("a GridKind without a grid_registry() entry");
+}
+
 double log_snr(const LinearSde& sde, double t) {
   const detail::ScalarMarginal m = detail::scalar_marginal(sde, t);
   return std::log(std::abs(m.alpha) / m.sigma);
@@ -89,11 +98,7 @@ std::vector<double> make_time_grid(GridKind kind, int64_t steps, double t_max, d
       const double a = std::sqrt(t_s), b = std::sqrt(t_max);
       return grid_of(steps, t_max, t_s, [&](double w) { return (a + (b - a) * w) * (a + (b - a) * w); });
     }
-    default:
-      for (const auto& e : grid_registry().entries()) {
-        if (e.value == kind) throw ConfigError("the " + e.name + " grid needs the SDE (sample.grid)");
-      }
-      throw ConfigError("unknown time grid (sample.grid)");
+    default: throw ConfigError("the " + grid_name(kind) + " grid needs the SDE (sample.grid)");
   }
 }
 

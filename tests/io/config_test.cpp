@@ -258,6 +258,25 @@ TEST_CASE("Overrides given with --set get the same checks", "[io][config]") {
   }
 }
 
+TEST_CASE("a sampler picked on the command line is told when the file's grid is not its own", "[io][config]") {
+  const std::string text = "sde:\n  name: vp\nsample:\n  method: lt\n  grid: uniform\n";
+  const auto warnings_for = [&](const std::vector<ConfigOverride>& flags, const std::vector<std::string>& sets = {}) {
+    return parse_config(text, "t.yaml", sets, flags).warnings;
+  };
+  const ConfigOverride dpmpp2m{"sample.method", "dpmpp2m", "--sampler"};
+  CHECK(warnings_for({dpmpp2m}) ==
+        std::vector<std::string>{
+            "sampler dpmpp2m walks the config's uniform grid, not its own logsnr (--grid auto for that) (t.yaml:5 "
+            "sample.grid)"});
+  CHECK(warnings_for({}, {"sample.method=edm"}).size() == 1);
+  // The file's own sampler, a grid given with the sampler, a sampler whose
+  // own grid it is, and the adaptive ode (no grid): no warning.
+  CHECK(warnings_for({ConfigOverride{"sample.method", "lt", "--sampler"}}).empty());
+  CHECK(warnings_for({dpmpp2m, ConfigOverride{"sample.grid", "uniform", "--grid"}}).empty());
+  CHECK(parse_config("sde:\n  name: vp\nsample:\n  grid: logsnr\n", "t.yaml", {}, {dpmpp2m}).warnings.empty());
+  CHECK(warnings_for({ConfigOverride{"sample.method", "ode", "--sampler"}}).empty());
+}
+
 TEST_CASE("a missing, unreadable or malformed file names the path", "[io][config]") {
   test::TempDir dir;
   SECTION("missing") {
